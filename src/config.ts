@@ -1,0 +1,127 @@
+/**
+ * All configuration, from environment variables, parsed once at start-up. A bad value fails fast
+ * with a message naming the variable (never echoing a secret's value).
+ */
+import { z } from 'zod';
+import { SCOPES, type Scope } from './domain/ports.js';
+
+const SECRET_VARS = new Set(['ANTHROPIC_API_KEY', 'MCP_HTTP_TOKENS', 'INTERNAL_SERVICE_SECRET', 'TRACKING_SECRETS']);
+
+const bool = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' })
+    .default(def ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const url = z.url({ error: 'expected an http(s) URL, e.g. http://127.0.0.1:8206' }).optional();
+const port = (def: number) => z.coerce.number({ error: 'expected a port number' }).int().min(0).max(65535).default(def);
+
+export interface TokenGrant {
+  /** Label for logs and the audit log (`token#N`, its position in MCP_HTTP_TOKENS), never the token. */
+  label: string;
+  token: string;
+  scopes: ReadonlySet<Scope>;
+  workspaceId: string;
+}
+
+const envSchema = z.object({
+  DATABASE_URL: z.string().min(1).default('./data/campaign.db'),
+  DEFAULT_WORKSPACE: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'expected 1-64 letters, digits, _ . or -' })
+    .default('default'),
+  MCP_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  MCP_HTTP_PORT: port(8790),
+  MCP_HTTP_TOKENS: z.string().optional(),
+  MCP_HTTP_ALLOWED_HOSTS: z.string().optional(),
+  MCP_HTTP_ALLOWED_ORIGINS: z.string().optional(),
+  READ_ONLY: bool(false),
+  SENDS_ENABLED: bool(true),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ANTHROPIC_API_KEY: z.string().min(1).optional(),
+  ANTHROPIC_BASE_URL: url,
+  ANTHROPIC_MODEL: z.string().min(1).default('claude-sonnet-4-5'),
+  NOTIFICATION_SERVICE_URL: url,
+  EVENT_SERVICE_URL: url,
+  MEMORY_SERVICE_URL: url,
+  ACCOUNT_SERVICE_URL: url,
+  SUBSCRIPTION_SERVICE_URL: url,
+  TASK_SERVICE_URL: url,
+  AUDIT_SERVICE_URL: url,
+  INTELLIGENT_QUERY_URL: url,
+  INTERNAL_SERVICE_SECRET: z.string().min(1).optional(),
+  PLATFORM_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  NATS_URL: z
+    .string()
+    .regex(/^(nats|tls|wss?):\/\//, { error: 'expected a nats:// URL, e.g. nats://127.0.0.1:4222' })
+    .optional(),
+});
+
+export type Env = z.output<typeof envSchema>;
+
+export interface Config extends Omit<Env, 'MCP_HTTP_TOKENS'> {
+  tokens: TokenGrant[];
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses the environment; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '?');
+      const got = SECRET_VARS.has(name) ? '' : ` (got ${JSON.stringify(String(cleaned[name] ?? '')).slice(0, 60)})`;
+      return `${name}: ${issue.message}${got}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const { MCP_HTTP_TOKENS, ...rest } = parsed.data;
+  return { ...rest, tokens: parseTokens(MCP_HTTP_TOKENS, rest.DEFAULT_WORKSPACE) };
+}
+
+/**
+ * `token=scope,scope[@workspace];token2=scope`, e.g. `s3cret=read,write,send;viewer=read@acme`.
+ * A token without `@workspace` belongs to the default workspace.
+ */
+export function parseTokens(spec: string | undefined, defaultWorkspace: string): TokenGrant[] {
+  if (!spec) return [];
+  const grants: TokenGrant[] = [];
+  spec
+    .split(';')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .forEach((entry, i) => {
+      const eq = entry.indexOf('=');
+      if (eq <= 0) throw new ConfigError(`MCP_HTTP_TOKENS: entry ${i + 1} must look like token=read,write[@workspace]`);
+      const token = entry.slice(0, eq).trim();
+      let rest = entry.slice(eq + 1).trim();
+      let workspaceId = defaultWorkspace;
+      const at = rest.lastIndexOf('@');
+      if (at >= 0) {
+        workspaceId = rest.slice(at + 1).trim();
+        rest = rest.slice(0, at);
+        if (!/^[A-Za-z0-9_.-]{1,64}$/.test(workspaceId)) {
+          throw new ConfigError(`MCP_HTTP_TOKENS: entry ${i + 1} names an invalid workspace (1-64 letters, digits, _ . -)`);
+        }
+      }
+      if (/\s/.test(token)) throw new ConfigError(`MCP_HTTP_TOKENS: entry ${i + 1}: a token may not contain spaces`);
+      const scopes = rest.split(',').map((s) => s.trim()).filter(Boolean);
+      if (scopes.length === 0) throw new ConfigError(`MCP_HTTP_TOKENS: entry ${i + 1} grants no scope (use read, write, send)`);
+      for (const s of scopes) {
+        if (!(SCOPES as readonly string[]).includes(s)) {
+          throw new ConfigError(`MCP_HTTP_TOKENS: entry ${i + 1} has unknown scope '${s}' (use read, write, send)`);
+        }
+      }
+      if (grants.some((g) => g.token === token)) throw new ConfigError(`MCP_HTTP_TOKENS: entry ${i + 1} repeats a token`);
+      grants.push({ label: `token#${i + 1}`, token, scopes: new Set(scopes as Scope[]), workspaceId });
+    });
+  return grants;
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return host === '127.0.0.1' || host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

@@ -1,0 +1,30 @@
+/**
+ * What a tool, resource or prompt handler gets: ports only (no drivers, no SDK, no config file).
+ */
+import type { Clock, Logger, Principal, Store } from './domain/ports.js';
+
+export interface Settings {
+  sendsEnabled: boolean;
+  readOnly: boolean;
+  defaultWorkspace: string;
+}
+
+/** Built once per process. */
+export interface AppContext {
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  settings: Settings;
+}
+
+/** Built per call: the app context plus who is calling and the call's controls. */
+export interface HandlerContext extends AppContext {
+  principal: Principal;
+  /** The workspace every query of this call is scoped to (the principal's). */
+  workspaceId: string;
+  signal: AbortSignal;
+  /** Reports progress to the client when it asked for it; a no-op otherwise. */
+  progress(done: number, total?: number, message?: string): Promise<void>;
+}
+
+export const systemClock: Clock = { now: () => new Date() };

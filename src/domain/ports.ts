@@ -1,0 +1,105 @@
+/**
+ * The ports a handler may use. Implementations live in src/store, src/platform and src/server;
+ * tools and resources import only these types.
+ */
+import type {
+  Campaign,
+  CampaignDefinition,
+  CampaignStatus,
+  CampaignType,
+  Channel,
+  LifecycleAction,
+} from './campaign.js';
+
+export type Scope = 'read' | 'write' | 'send';
+export const SCOPES: readonly Scope[] = ['read', 'write', 'send'];
+
+/** Who is calling: bound to one workspace, with the scopes of its token. */
+export interface Principal {
+  /** Stable, non-secret name for the audit log, e.g. "token:viewer" or "local". */
+  actor: string;
+  workspaceId: string;
+  scopes: ReadonlySet<Scope>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface Logger {
+  debug(obj: object | string, msg?: string): void;
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+}
+
+export interface CampaignListFilter {
+  status?: CampaignStatus;
+  type?: CampaignType;
+  channel?: Channel;
+  /** Case-insensitive substring of the name. */
+  search?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+export interface CampaignCounters {
+  targeted: number;
+  queued: number;
+  sent: number;
+  delivered: number;
+  failed: number;
+  suppressed: number;
+}
+
+export interface CampaignRepo {
+  create(workspaceId: string, def: CampaignDefinition, actor: string): Promise<Campaign>;
+  /** Replaces a draft's definition; `not_found` or `invalid_transition` (not a draft) otherwise. */
+  updateDraft(workspaceId: string, id: string, def: CampaignDefinition, actor: string): Promise<Campaign>;
+  get(workspaceId: string, id: string): Promise<Campaign | null>;
+  list(workspaceId: string, filter: CampaignListFilter): Promise<Page<Campaign>>;
+  /** Applies a lifecycle action atomically (optimistic on `version`); throws DomainError. */
+  transition(workspaceId: string, id: string, action: LifecycleAction, actor: string, reason?: string): Promise<Campaign>;
+  counters(workspaceId: string, id: string): Promise<CampaignCounters>;
+  /** Ids (and names) starting with `prefix`, for completion. */
+  completeIds(workspaceId: string, prefix: string, limit: number): Promise<string[]>;
+  segmentExists(workspaceId: string, segmentId: string): Promise<boolean>;
+}
+
+export interface AuditEntry {
+  workspaceId: string;
+  actor: string;
+  action: string;
+  targetType?: string;
+  targetId?: string;
+  inputDigest: string;
+  result: 'ok' | 'error';
+  detail: Record<string, unknown>;
+}
+
+export interface AuditRecord extends AuditEntry {
+  id: string;
+  at: Date;
+}
+
+export interface AuditRepo {
+  record(entry: AuditEntry): Promise<void>;
+  list(workspaceId: string, limit: number): Promise<AuditRecord[]>;
+}
+
+export interface WorkspaceRepo {
+  ensure(id: string, name?: string): Promise<void>;
+}
+
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  readonly workspaces: WorkspaceRepo;
+  readonly campaigns: CampaignRepo;
+  readonly audit: AuditRepo;
+  close(): Promise<void>;
+}

@@ -1,0 +1,69 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { drizzle as drizzleSqlite } from 'drizzle-orm/better-sqlite3';
+import { drizzle as drizzlePg } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import type { Clock, Logger, Store } from '../domain/ports.js';
+import { pgExecutor, sqliteExecutor, type Executor } from './executor.js';
+import { migrateExecutorTarget } from './migrate.js';
+import { auditRepo } from './repos/audit.js';
+import { campaignRepo } from './repos/campaigns.js';
+import { workspaceRepo } from './repos/workspaces.js';
+
+export type DatabaseTarget = { dialect: 'sqlite'; path: string } | { dialect: 'postgres'; url: string };
+
+/** `postgres://` and `postgresql://` select PostgreSQL; anything else is a SQLite path or `file:` URL. */
+export function parseDatabaseUrl(url: string): DatabaseTarget {
+  if (/^postgres(ql)?:\/\//i.test(url)) return { dialect: 'postgres', url };
+  if (url.startsWith('file:')) return { dialect: 'sqlite', path: decodeURIComponent(url.slice('file:'.length).replace(/^\/\/(?=\/)/, '')) };
+  return { dialect: 'sqlite', path: url };
+}
+
+export interface OpenStoreOptions {
+  databaseUrl: string;
+  clock: Clock;
+  log: Logger;
+  /** Apply pending migrations first (default true). */
+  migrate?: boolean;
+  /** PostgreSQL pool size (default 10). */
+  poolSize?: number;
+}
+
+export interface OpenedStore extends Store {
+  readonly executor: Executor;
+}
+
+/** Opens the configured database, applies migrations, and returns the Store over it. */
+export async function openStore(opts: OpenStoreOptions): Promise<OpenedStore> {
+  const target = parseDatabaseUrl(opts.databaseUrl);
+  const executor = target.dialect === 'sqlite' ? openSqlite(target.path) : openPg(target.url, opts);
+  if (opts.migrate !== false) await migrateExecutorTarget(executor, target, opts.log);
+  return {
+    dialect: executor.dialect,
+    executor,
+    workspaces: workspaceRepo(executor, opts.clock),
+    campaigns: campaignRepo(executor, opts.clock),
+    audit: auditRepo(executor, opts.clock),
+    close: () => executor.close(),
+  };
+}
+
+function openSqlite(path: string): Executor {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const raw = new Database(path);
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('synchronous = NORMAL');
+  raw.pragma('busy_timeout = 5000');
+  raw.pragma('foreign_keys = OFF');
+  return sqliteExecutor(drizzleSqlite({ client: raw }), raw);
+}
+
+function openPg(url: string, opts: OpenStoreOptions): Executor {
+  const client = postgres(url, {
+    max: opts.poolSize ?? 10,
+    onnotice: () => {},
+    connection: { application_name: 'agentic-campaign' },
+  });
+  return pgExecutor(drizzlePg({ client }), client);
+}

@@ -1,0 +1,384 @@
+/**
+ * SQLite schema. Table and column names are identical to ./pg.ts (the Store contract suite runs
+ * the same repositories against both); timestamps are `timestamp_ms` integers and JSON is text so
+ * that the TypeScript row types match the PostgreSQL ones exactly.
+ *
+ * Every row belongs to a workspace (the platform's organization) and every key starts with it.
+ * There are no foreign keys: rows are always written by repositories that check ownership, and
+ * the hot tables (events, messages) are bulk-written where FK checks would cost a multiple.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  index,
+  integer,
+  primaryKey,
+  real,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core';
+import type {
+  AgentSettings,
+  CampaignGoal,
+  CampaignSchedule,
+  CampaignTrigger,
+  Channel,
+  StatusChange,
+} from '../../domain/campaign.js';
+
+const ts = (name: string) => integer(name, { mode: 'timestamp_ms' });
+const json = <T>(name: string) => text(name, { mode: 'json' }).$type<T>();
+const bool = (name: string) => integer(name, { mode: 'boolean' });
+
+export const workspaces = sqliteTable('workspaces', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  createdAt: ts('created_at').notNull(),
+});
+
+export const users = sqliteTable(
+  'users',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    email: text('email'),
+    phone: text('phone'),
+    name: text('name'),
+    status: text('status').notNull().default('active'),
+    country: text('country'),
+    timezone: text('timezone').notNull().default('UTC'),
+    locale: text('locale').notNull().default('en'),
+    tier: text('tier').notNull().default('free'),
+    subscriptionStatus: text('subscription_status').notNull().default('active'),
+    isTrial: bool('is_trial').notNull().default(false),
+    creditsRemaining: integer('credits_remaining').notNull().default(0),
+    consentEmail: bool('consent_email').notNull().default(false),
+    consentPush: bool('consent_push').notNull().default(false),
+    consentSms: bool('consent_sms').notNull().default(false),
+    consentInApp: bool('consent_in_app').notNull().default(true),
+    consentWebhook: bool('consent_webhook').notNull().default(false),
+    traits: json<Record<string, unknown>>('traits').notNull().default(sql`'{}'`),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), index('users_ws_created_idx').on(t.workspaceId, t.createdAt)],
+);
+
+export const events = sqliteTable(
+  'events',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    userId: text('user_id').notNull(),
+    type: text('type').notNull(),
+    properties: json<Record<string, unknown>>('properties').notNull().default(sql`'{}'`),
+    value: real('value'),
+    source: text('source').notNull().default('api'),
+    occurredAt: ts('occurred_at').notNull(),
+    receivedAt: ts('received_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('events_ws_id_uq').on(t.workspaceId, t.id),
+    index('events_ws_user_type_time_idx').on(t.workspaceId, t.userId, t.type, t.occurredAt),
+  ],
+);
+
+export const memories = sqliteTable(
+  'memories',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    userId: text('user_id').notNull(),
+    memoryType: text('memory_type').notNull(),
+    subject: text('subject'),
+    predicate: text('predicate'),
+    objectValue: text('object_value'),
+    eventType: text('event_type'),
+    content: text('content').notNull(),
+    importance: real('importance').notNull().default(0.5),
+    confidence: real('confidence').notNull().default(1),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), index('memories_ws_user_idx').on(t.workspaceId, t.userId, t.memoryType)],
+);
+
+export const userScores = sqliteTable(
+  'user_scores',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    userId: text('user_id').notNull(),
+    recencyDays: real('recency_days'),
+    frequency: integer('frequency').notNull().default(0),
+    monetary: real('monetary').notNull().default(0),
+    rfmR: integer('rfm_r'),
+    rfmF: integer('rfm_f'),
+    rfmM: integer('rfm_m'),
+    rfmSegment: text('rfm_segment'),
+    churnRisk: real('churn_risk'),
+    expectedPurchases90d: real('expected_purchases_90d'),
+    predictedLtv: real('predicted_ltv'),
+    computedAt: ts('computed_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.userId] })],
+);
+
+export const segments = sqliteTable(
+  'segments',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    kind: text('kind').notNull(),
+    rules: json<unknown>('rules').notNull(),
+    rulesVersion: integer('rules_version').notNull().default(1),
+    estimatedSize: integer('estimated_size'),
+    lastComputedAt: ts('last_computed_at'),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), uniqueIndex('segments_ws_name_uq').on(t.workspaceId, t.name)],
+);
+
+export const segmentMembers = sqliteTable(
+  'segment_members',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    segmentId: text('segment_id').notNull(),
+    userId: text('user_id').notNull(),
+    addedAt: ts('added_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.segmentId, t.userId] })],
+);
+
+export const campaigns = sqliteTable(
+  'campaigns',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    status: text('status').notNull(),
+    pausedFrom: text('paused_from'),
+    type: text('type').notNull(),
+    segmentId: text('segment_id'),
+    channels: json<Channel[]>('channels').notNull(),
+    schedule: json<CampaignSchedule | null>('schedule'),
+    sendTimeOptimization: bool('send_time_optimization').notNull().default(false),
+    trigger: json<CampaignTrigger | null>('trigger'),
+    goal: json<CampaignGoal>('goal').notNull(),
+    budgetCredits: integer('budget_credits'),
+    creditsSpent: integer('credits_spent').notNull().default(0),
+    agent: json<AgentSettings>('agent').notNull(),
+    statusHistory: json<StatusChange[]>('status_history').notNull(),
+    version: integer('version').notNull().default(1),
+    createdBy: text('created_by').notNull(),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), index('campaigns_ws_status_idx').on(t.workspaceId, t.status)],
+);
+
+export const campaignVariants = sqliteTable(
+  'campaign_variants',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    campaignId: text('campaign_id').notNull(),
+    key: text('key').notNull(),
+    name: text('name').notNull(),
+    weight: real('weight').notNull(),
+    subject: text('subject'),
+    body: text('body').notNull(),
+    html: text('html'),
+    templateVars: json<Record<string, string>>('template_vars').notNull(),
+    position: integer('position').notNull(),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    uniqueIndex('campaign_variants_key_uq').on(t.workspaceId, t.campaignId, t.key),
+  ],
+);
+
+export const schedules = sqliteTable(
+  'schedules',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    campaignId: text('campaign_id').notNull(),
+    kind: text('kind').notNull(),
+    spec: json<Record<string, unknown>>('spec').notNull(),
+    status: text('status').notNull(),
+    idempotencyKey: text('idempotency_key').notNull(),
+    nextRunAt: ts('next_run_at'),
+    createdBy: text('created_by').notNull(),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    uniqueIndex('schedules_idem_uq').on(t.workspaceId, t.idempotencyKey),
+    index('schedules_ws_campaign_idx').on(t.workspaceId, t.campaignId),
+  ],
+);
+
+/** The send ledger: one row per (campaign, step, user, channel), written before the provider call. */
+export const messages = sqliteTable(
+  'messages',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    campaignId: text('campaign_id').notNull(),
+    stepKey: text('step_key').notNull(),
+    userId: text('user_id').notNull(),
+    channel: text('channel').notNull(),
+    variantId: text('variant_id'),
+    scheduleId: text('schedule_id'),
+    idempotencyKey: text('idempotency_key').notNull(),
+    status: text('status').notNull(),
+    statusHistory: json<StatusChange[]>('status_history').notNull(),
+    provider: text('provider'),
+    providerMessageId: text('provider_message_id'),
+    error: text('error'),
+    attempts: integer('attempts').notNull().default(0),
+    credits: integer('credits').notNull().default(0),
+    rendered: json<Record<string, unknown> | null>('rendered'),
+    scheduledFor: ts('scheduled_for'),
+    sentAt: ts('sent_at'),
+    deliveredAt: ts('delivered_at'),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    uniqueIndex('messages_idem_uq').on(t.workspaceId, t.idempotencyKey),
+    index('messages_ws_campaign_status_idx').on(t.workspaceId, t.campaignId, t.status),
+    index('messages_ws_user_time_idx').on(t.workspaceId, t.userId, t.createdAt),
+  ],
+);
+
+export const engagementEvents = sqliteTable(
+  'engagement_events',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    messageId: text('message_id').notNull(),
+    campaignId: text('campaign_id').notNull(),
+    variantId: text('variant_id'),
+    userId: text('user_id').notNull(),
+    kind: text('kind').notNull(),
+    linkIndex: integer('link_index'),
+    isMachine: bool('is_machine').notNull().default(false),
+    isUnique: bool('is_unique').notNull().default(false),
+    revenue: real('revenue'),
+    userAgent: text('user_agent'),
+    occurredAt: ts('occurred_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    index('engagement_ws_campaign_kind_idx').on(t.workspaceId, t.campaignId, t.kind, t.occurredAt),
+    index('engagement_ws_message_idx').on(t.workspaceId, t.messageId, t.kind),
+  ],
+);
+
+export const suppressions = sqliteTable(
+  'suppressions',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    userId: text('user_id').notNull(),
+    channel: text('channel').notNull(),
+    reason: text('reason').notNull(),
+    source: text('source').notNull(),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.userId, t.channel] })],
+);
+
+export const experiments = sqliteTable(
+  'experiments',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    campaignId: text('campaign_id').notNull(),
+    status: text('status').notNull(),
+    metric: text('metric').notNull(),
+    allocation: text('allocation').notNull(),
+    config: json<Record<string, unknown>>('config').notNull(),
+    result: json<Record<string, unknown> | null>('result'),
+    createdAt: ts('created_at').notNull(),
+    decidedAt: ts('decided_at'),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), index('experiments_ws_campaign_idx').on(t.workspaceId, t.campaignId)],
+);
+
+/** Durable jobs: claimed with a lease; `dedupe_key` makes enqueueing idempotent. */
+export const jobs = sqliteTable(
+  'jobs',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id').notNull(),
+    kind: text('kind').notNull(),
+    payload: json<Record<string, unknown>>('payload').notNull(),
+    status: text('status').notNull(),
+    runAt: ts('run_at').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull().default(5),
+    leaseOwner: text('lease_owner'),
+    leaseUntil: ts('lease_until'),
+    lastError: text('last_error'),
+    dedupeKey: text('dedupe_key'),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('jobs_dedupe_uq').on(t.dedupeKey), index('jobs_status_run_at_idx').on(t.status, t.runAt)],
+);
+
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    at: ts('at').notNull(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    targetType: text('target_type'),
+    targetId: text('target_id'),
+    inputDigest: text('input_digest').notNull(),
+    result: text('result').notNull(),
+    detail: json<Record<string, unknown>>('detail').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), index('audit_ws_at_idx').on(t.workspaceId, t.at)],
+);
+
+export const agentDecisions = sqliteTable(
+  'agent_decisions',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    campaignId: text('campaign_id'),
+    at: ts('at').notNull(),
+    mode: text('mode').notNull(),
+    decider: text('decider').notNull(),
+    observations: json<Record<string, unknown>>('observations').notNull(),
+    options: json<unknown[]>('options').notNull(),
+    action: json<Record<string, unknown> | null>('action'),
+    rationale: text('rationale').notNull(),
+    model: text('model'),
+    tokens: integer('tokens').notNull().default(0),
+    toolCalls: json<unknown[]>('tool_calls').notNull(),
+    status: text('status').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), index('agent_decisions_ws_at_idx').on(t.workspaceId, t.at)],
+);
+
+/** Inbox for at-least-once consumers (NATS, HTTP ingestion): a message id is processed once. */
+export const inbox = sqliteTable(
+  'inbox',
+  {
+    source: text('source').notNull(),
+    messageId: text('message_id').notNull(),
+    processedAt: ts('processed_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.source, t.messageId] })],
+);
