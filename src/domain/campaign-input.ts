@@ -22,7 +22,7 @@ const oneOf = (field: string, values: readonly string[]) =>
 
 const text = (field: string, max: number, what: string) =>
   z
-    .string({ error: `${field} must be a string (${what})` })
+    .string({ error: (iss) => (iss.input === undefined ? `${field} is required (${what})` : `${field} must be a string (${what})`) })
     .trim()
     .min(1, { error: `${field} must not be empty (${what})` })
     .max(max, { error: `${field} is longer than ${max} characters; shorten it` });

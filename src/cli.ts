@@ -1,0 +1,161 @@
+#!/usr/bin/env node
+/**
+ * agentic-campaign <command>: serve (MCP over stdio), http (MCP over Streamable HTTP), migrate,
+ * seed. Configuration comes from the environment (see src/config.ts and the README).
+ * Only this file writes to stdout, and never under `serve`, where stdout is the protocol.
+ */
+import { parseArgs } from 'node:util';
+import { prompts } from '../prompts/index.js';
+import { resources } from '../resources/index.js';
+import { tools } from '../tools/index.js';
+import { buildApp, localPrincipal } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createLogger } from './log.js';
+import type { Registry } from './server/create.js';
+import { startHttp } from './server/http.js';
+import { serveStdio } from './server/stdio.js';
+import { runSeed } from './seed/index.js';
+
+const USAGE = `Usage: agentic-campaign <command> [options]
+
+Commands:
+  serve                 MCP over stdio (for Claude Desktop and other MCP clients)
+  http                  MCP over Streamable HTTP on MCP_HTTP_HOST:MCP_HTTP_PORT/mcp
+  migrate               apply database migrations and exit
+  seed [options]        generate a deterministic synthetic population
+      --users N           number of users (default 10000)
+      --days D            days of event history (default 90)
+      --seed S            random seed (default 1)
+      --events-per-user E mean events per user (default 10)
+      --workspace W       workspace (default: DEFAULT_WORKSPACE)
+      --reset             replace the workspace's existing users and events
+
+Configuration is read from the environment; see the README. DATABASE_URL defaults to ./data/campaign.db.`;
+
+const registry: Registry = { tools, resources, prompts };
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return command ? 0 : 2;
+  }
+  const config = loadConfig();
+  const log = createLogger(config.LOG_LEVEL);
+  switch (command) {
+    case 'serve':
+      return serve(config, log);
+    case 'http':
+      return http(config, log);
+    case 'migrate': {
+      const app = await buildApp(config, { log });
+      await app.close();
+      process.stdout.write(`migrations applied to ${app.store.dialect} database\n`);
+      return 0;
+    }
+    case 'seed':
+      return seed(config, log, rest);
+    case 'agent':
+    case 'demo':
+      process.stderr.write(`'${command}' is not available in this version yet.\n`);
+      return 2;
+    default:
+      process.stderr.write(`Unknown command '${command}'.\n\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+async function serve(config: Config, log: ReturnType<typeof createLogger>): Promise<number> {
+  const app = await buildApp(config, { log });
+  const { closed } = await serveStdio(app.ctx, localPrincipal(config.DEFAULT_WORKSPACE), registry);
+  log.info({ dialect: app.store.dialect }, 'serving MCP on stdio');
+  await closed;
+  await app.close();
+  return 0;
+}
+
+async function http(config: Config, log: ReturnType<typeof createLogger>): Promise<number> {
+  const app = await buildApp(config, { log });
+  const running = await startHttp(app.ctx, registry, {
+    host: config.MCP_HTTP_HOST,
+    port: config.MCP_HTTP_PORT,
+    tokens: config.tokens,
+    ...(config.MCP_HTTP_ALLOWED_HOSTS ? { allowedHosts: config.MCP_HTTP_ALLOWED_HOSTS } : {}),
+    ...(config.MCP_HTTP_ALLOWED_ORIGINS ? { allowedOrigins: config.MCP_HTTP_ALLOWED_ORIGINS } : {}),
+    anonymous: localPrincipal(config.DEFAULT_WORKSPACE),
+  });
+  log.info({ url: running.url, auth: config.tokens.length ? 'bearer' : 'none (loopback only)' }, 'serving MCP over HTTP');
+  process.stdout.write(`MCP endpoint: ${running.url}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await running.close();
+  await app.close();
+  return 0;
+}
+
+async function seed(config: Config, log: ReturnType<typeof createLogger>, args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      users: { type: 'string', default: '10000' },
+      days: { type: 'string', default: '90' },
+      seed: { type: 'string', default: '1' },
+      'events-per-user': { type: 'string', default: '10' },
+      workspace: { type: 'string' },
+      reset: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const num = (name: string, raw: string, min: number, max: number) => {
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${name} must be a number from ${min} to ${max} (got '${raw}')`);
+    return n;
+  };
+  const opts = {
+    users: Math.floor(num('users', values.users, 1, 50_000_000)),
+    days: Math.floor(num('days', values.days, 1, 3650)),
+    seed: Math.floor(num('seed', values.seed, 0, 2 ** 31 - 1)),
+    eventsPerUser: num('events-per-user', values['events-per-user'], 0, 1000),
+    workspaceId: values.workspace ?? config.DEFAULT_WORKSPACE,
+    reset: values.reset,
+  };
+  const app = await buildApp(config, { log });
+  try {
+    let lastReport = 0;
+    const result = await runSeed(app.store.executor, {
+      ...opts,
+      onProgress: (p) => {
+        if (Date.now() - lastReport < 2000) return;
+        lastReport = Date.now();
+        process.stderr.write(`  ${p.users.toLocaleString()} users, ${p.events.toLocaleString()} events\n`);
+      },
+    });
+    const secs = result.ms / 1000;
+    process.stdout.write(
+      `seeded ${result.users.toLocaleString()} users and ${result.events.toLocaleString()} events into workspace '${opts.workspaceId}' ` +
+        `(${app.store.dialect}) in ${secs.toFixed(1)} s, ${Math.round((result.users + result.events) / secs).toLocaleString()} rows/s\n`,
+    );
+    return 0;
+  } finally {
+    await app.close();
+  }
+}
+
+class UsageError extends Error {}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError || err instanceof UsageError || (err instanceof Error && err.name === 'TypeError' && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))) {
+      process.stderr.write(`${(err as Error).message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`agentic-campaign: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
