@@ -8,7 +8,7 @@ export default defineTool({
   name: 'create_campaign',
   title: 'Create or edit a draft campaign',
   description: `Creates a campaign as a DRAFT: name, type (one_time, recurring, triggered), audience segment, channels, 1-8 content variants (subject/body/template_vars), optional schedule, trigger, goal, credit budget and agent settings. With campaign_id, replaces the definition of that draft (only drafts can be edited).
-It never sends or schedules anything: drafts reach no one. To send, call schedule_send on the returned id; to pause, resume or archive, call update_campaign_status.
+It never schedules or sends anything: drafts reach no one. To pause, resume or archive a campaign, call update_campaign_status.
 Returns the whole campaign (id, status 'draft', variants with their ids and normalised weights). Email needs a subject on every variant; 'recurring' needs schedule.cron and schedule.timezone; 'triggered' needs trigger.event_type.`,
   scope: 'write',
   input: z.strictObject({

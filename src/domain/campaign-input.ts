@@ -137,12 +137,16 @@ export const agentInput = z.strictObject({
 
 /** The flat field shape shared by create_campaign (and, later, campaign-creating tools). */
 export const campaignFields = {
-  name: text('name', 200, 'a short human-readable campaign name'),
+  name: text('name', 200, 'a short human-readable campaign name').describe('Campaign name shown to marketers, e.g. "Winter sale 2026".'),
   description: z
     .string({ error: 'description must be a string' })
     .max(2000, { error: 'description is longer than 2000 characters; shorten it' })
-    .default(''),
-  type: z.enum(CAMPAIGN_TYPES, { error: oneOf('type', CAMPAIGN_TYPES) }).default('one_time'),
+    .default('')
+    .describe('What the campaign is for; free text.'),
+  type: z
+    .enum(CAMPAIGN_TYPES, { error: oneOf('type', CAMPAIGN_TYPES) })
+    .default('one_time')
+    .describe('one_time (sent once), recurring (cron schedule), triggered (by a user event). Journeys have their own tool.'),
   segment_id: identifier('segment_id').optional().describe('Audience segment id. Omit to target no one yet.'),
   channels: z
     .array(z.enum(CHANNELS, { error: oneOf('channels[]', CHANNELS) }), {
@@ -150,22 +154,29 @@ export const campaignFields = {
     })
     .min(1, { error: 'channels must name at least one channel, e.g. ["email"]' })
     .max(CHANNELS.length, { error: `channels has more than ${CHANNELS.length} entries` })
-    .refine((c) => new Set(c).size === c.length, { error: 'channels must not repeat a channel' }),
+    .refine((c) => new Set(c).size === c.length, { error: 'channels must not repeat a channel' })
+    .describe('Delivery channels, e.g. ["email"]. Email needs a subject on every variant.'),
   variants: z
     .array(variantInput, { error: 'variants must be a list of message variants, e.g. [{"subject": "Hi", "body": "..."}]' })
     .min(1, { error: 'variants must contain at least one variant with a body' })
-    .max(8, { error: 'variants may contain at most 8 variants' }),
-  schedule: scheduleInput.optional(),
+    .max(8, { error: 'variants may contain at most 8 variants' })
+    .describe('1-8 content variants; more than one makes an A/B test possible.'),
+  schedule: scheduleInput.optional().describe('When to send: {at} for one_time, {cron, timezone} for recurring. Saved only; nothing is scheduled until schedule_send.'),
   send_time_optimization: z.boolean({ error: 'send_time_optimization must be true or false' }).default(false),
-  trigger: triggerInput.optional(),
-  goal: goalInput.default({ metric: 'click', attribution_window_hours: 72 }),
+  trigger: triggerInput.optional().describe('For type triggered: the event that enters a user, conditions on its properties, delay, cooldown, entry limit and exit events.'),
+  goal: goalInput
+    .default({ metric: 'click', attribution_window_hours: 72 })
+    .describe('What success means: open, click, conversion (needs event_type) or revenue (needs event_type and value_property).'),
   budget_credits: z
     .number({ error: 'budget_credits must be a number of credits' })
     .int({ error: 'budget_credits must be a whole number' })
     .min(0, { error: 'budget_credits must be 0 or more' })
     .max(1e12, { error: 'budget_credits must be at most 1,000,000,000,000' })
-    .optional(),
-  agent: agentInput.default({ enabled: false, goal: 'maximize_engagement', mode: 'propose' }),
+    .optional()
+    .describe('Most credits this campaign may spend; sending stops at the budget.'),
+  agent: agentInput
+    .default({ enabled: false, goal: 'maximize_engagement', mode: 'propose' })
+    .describe('Whether the autonomous agent may manage this campaign, toward which goal, and whether it only proposes or acts.'),
 };
 
 export const campaignInput = z.strictObject(campaignFields);

@@ -103,7 +103,8 @@ export function createMcpServer(app: AppContext, principal: Principal, registry:
     const args = Object.fromEntries(
       Object.entries(prompt.args).map(([name, schema]) => {
         const fn = prompt.complete?.[name];
-        return [name, fn ? completable(schema as z.ZodType<string>, (value) => fn(String(value ?? ""), contextFor(undefined))) : schema];
+        // completable() marks the schema object itself, so each server gets its own copy.
+        return [name, fn ? completable((schema as z.ZodType<string>).clone(), (value) => fn(String(value ?? ""), contextFor(undefined))) : schema];
       }),
     );
     server.registerPrompt(
