@@ -15,6 +15,7 @@ import type { Registry } from './server/create.js';
 import { startHttp } from './server/http.js';
 import { serveStdio } from './server/stdio.js';
 import { runSeed } from './seed/index.js';
+import { runDemo } from './demo/run.js';
 
 const USAGE = `Usage: agentic-campaign <command> [options]
 
@@ -22,6 +23,10 @@ Commands:
   serve                 MCP over stdio (for Claude Desktop and other MCP clients)
   http                  MCP over Streamable HTTP on MCP_HTTP_HOST:MCP_HTTP_PORT/mcp
   migrate               apply database migrations and exit
+  demo [options]        seed a population and run the end-to-end story through MCP
+      --users N           number of users (default 20000)
+      --seed S            random seed (default 1)
+      --workspace W       workspace (default demo); its data is replaced
   seed [options]        generate a deterministic synthetic population
       --users N           number of users (default 10000)
       --days D            days of event history (default 90)
@@ -55,8 +60,9 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'seed':
       return seed(config, log, rest);
-    case 'agent':
     case 'demo':
+      return demo(config, log, rest);
+    case 'agent':
       process.stderr.write(`'${command}' is not available in this version yet.\n`);
       return 2;
     default:
@@ -141,6 +147,20 @@ async function seed(config: Config, log: ReturnType<typeof createLogger>, args: 
   } finally {
     await app.close();
   }
+}
+
+async function demo(config: Config, log: ReturnType<typeof createLogger>, args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { users: { type: 'string', default: '20000' }, seed: { type: 'string', default: '1' }, workspace: { type: 'string', default: 'demo' } },
+    strict: true,
+  });
+  const users = Number(values.users);
+  const seedValue = Number(values.seed);
+  if (!Number.isInteger(users) || users < 100 || users > 5_000_000) throw new UsageError(`--users must be a whole number from 100 to 5000000 (got '${values.users}')`);
+  if (!Number.isInteger(seedValue) || seedValue < 0) throw new UsageError(`--seed must be a whole number (got '${values.seed}')`);
+  await runDemo(config, log, { users, seed: seedValue, workspaceId: values.workspace, out: process.stdout });
+  return 0;
 }
 
 class UsageError extends Error {}

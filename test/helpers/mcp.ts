@@ -1,12 +1,11 @@
 /** A real MCP client connected to a real server over an in-memory transport pair. */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { prompts } from '../../prompts/index.js';
 import { resources } from '../../resources/index.js';
 import type { AppContext } from '../../src/context.js';
 import type { Principal } from '../../src/domain/ports.js';
-import { createMcpServer } from '../../src/server/create.js';
+import { connectInProcess } from '../../src/server/in-process.js';
 import { tools } from '../../tools/index.js';
 
 export interface Connected {
@@ -21,11 +20,8 @@ export interface Connected {
 }
 
 export async function connect(app: AppContext, principal: Principal): Promise<Connected> {
-  const server = createMcpServer(app, principal, { tools, resources, prompts });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: 'test-client', version: '1.0.0' });
-  await server.connect(serverSide);
-  await client.connect(clientSide);
+  const inProcess = await connectInProcess(app, principal, { tools, resources, prompts }, 'test-client');
+  const client = inProcess.sdk;
   const call = async (name: string, args: Record<string, unknown>) => (await client.callTool({ name, arguments: args })) as CallToolResult;
   return {
     client,
@@ -40,10 +36,7 @@ export async function connect(app: AppContext, principal: Principal): Promise<Co
       if (!r.isError) throw new Error(`${name} unexpectedly succeeded: ${textOf(r)}`);
       return textOf(r);
     },
-    close: async () => {
-      await client.close();
-      await server.close();
-    },
+    close: () => inProcess.close(),
   };
 }
 

@@ -1,0 +1,126 @@
+/**
+ * The end-to-end story on the embedded default, told through a real MCP client exactly as a
+ * marketer's assistant would drive it. It grows as capabilities land; today: seed a population,
+ * then create, inspect, edit and manage campaigns through the tools and the campaign resource.
+ */
+import type { Writable } from 'node:stream';
+import { prompts } from '../../prompts/index.js';
+import { resources } from '../../resources/index.js';
+import { tools } from '../../tools/index.js';
+import { buildApp, localPrincipal } from '../app.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../domain/ports.js';
+import { connectInProcess, type InProcessClient } from '../server/in-process.js';
+import { runSeed } from '../seed/index.js';
+
+export interface DemoOptions {
+  users: number;
+  seed: number;
+  workspaceId: string;
+  out: Writable;
+}
+
+export async function runDemo(config: Config, log: Logger, opts: DemoOptions): Promise<void> {
+  const say = (line = '') => opts.out.write(`${line}\n`);
+  const app = await buildApp(config, { log });
+  await app.store.workspaces.ensure(opts.workspaceId);
+  try {
+    say(`agentic-campaign demo on ${app.store.dialect} (${config.DATABASE_URL}), workspace '${opts.workspaceId}'`);
+    say();
+    say(`1. Seeding ${opts.users.toLocaleString()} synthetic users with 90 days of events (seed ${opts.seed})`);
+    const seeded = await runSeed(app.store.executor, { workspaceId: opts.workspaceId, users: opts.users, days: 90, seed: opts.seed, reset: true });
+    say(`   ${seeded.users.toLocaleString()} users, ${seeded.events.toLocaleString()} events in ${(seeded.ms / 1000).toFixed(1)} s`);
+
+    const client = await connectInProcess(app.ctx, localPrincipal(opts.workspaceId), { tools, resources, prompts }, 'demo');
+    try {
+      await story(client, say);
+    } finally {
+      await client.close();
+    }
+  } finally {
+    await app.close();
+  }
+}
+
+async function story(client: InProcessClient, say: (line?: string) => void): Promise<void> {
+  const toolList = await client.listTools();
+  say();
+  say(`2. Connected over MCP: ${toolList.length} tools (${toolList.map((t) => t.name).join(', ')})`);
+
+  say();
+  say('3. create_campaign: a one-time email with two subject lines to test');
+  const created = await expectOk(client, 'create_campaign', {
+    name: 'Winter win-back',
+    description: 'Bring back pro and max users who went quiet',
+    channels: ['email'],
+    variants: [
+      { key: 'A', subject: 'We saved your seat, {{first_name}}', body: 'Come back this week and get 20% off your next month.' },
+      { key: 'B', subject: 'Your winter offer is inside', body: 'Come back this week and get 20% off your next month.' },
+    ],
+    goal: { metric: 'conversion', event_type: 'purchase', attribution_window_hours: 72 },
+    budget_credits: 50_000,
+  });
+  const campaign = created.campaign as { id: string; status: string; variants: Array<{ key: string; weight: number; subject: string }> };
+  say(`   ${campaign.id} is a ${campaign.status}; variants ${campaign.variants.map((v) => `${v.key} (${v.weight * 100}%): "${v.subject}"`).join(', ')}`);
+
+  say();
+  say('4. A mistake gets a clear error and changes nothing:');
+  const bad = await client.callTool('create_campaign', { name: 'Oops', channels: ['email'], variants: [{ body: 'no subject' }] });
+  say(`   -> ${bad.text}`);
+
+  say();
+  say('5. Edit the draft (create_campaign with campaign_id): raise the budget');
+  const edited = await expectOk(client, 'create_campaign', {
+    campaign_id: campaign.id,
+    name: 'Winter win-back',
+    channels: ['email'],
+    variants: [
+      { key: 'A', subject: 'We saved your seat, {{first_name}}', body: 'Come back this week and get 20% off your next month.', weight: 1 },
+      { key: 'B', subject: 'Your winter offer is inside', body: 'Come back this week and get 20% off your next month.', weight: 1 },
+    ],
+    goal: { metric: 'conversion', event_type: 'purchase', attribution_window_hours: 72 },
+    budget_credits: 80_000,
+  });
+  say(`   version ${(edited.campaign as { version: number }).version}, budget ${(edited.campaign as { budget_credits: number }).budget_credits} credits`);
+
+  say();
+  say('6. A weekly digest on a cron schedule in the user-facing time zone');
+  await expectOk(client, 'create_campaign', {
+    name: 'Monday digest',
+    type: 'recurring',
+    channels: ['email', 'push'],
+    variants: [{ subject: 'Your week ahead', body: 'Here is what is new this week.' }],
+    schedule: { cron: '0 9 * * MON', timezone: 'Europe/Paris' },
+  });
+
+  say();
+  say('7. list_campaigns');
+  const listed = await expectOk(client, 'list_campaigns', { limit: 10 });
+  for (const c of listed.campaigns as Array<{ id: string; name: string; status: string; type: string; channels: string[] }>) {
+    say(`   ${c.id}  ${c.status.padEnd(9)} ${c.type.padEnd(10)} ${c.channels.join('+').padEnd(11)} ${c.name}`);
+  }
+
+  say();
+  say('8. Lifecycle: archive the draft, then try to resume it');
+  const archived = await expectOk(client, 'update_campaign_status', { campaign_id: campaign.id, action: 'archive', reason: 'demo' });
+  say(`   ${archived.previous_status} -> ${archived.status}`);
+  const refused = await client.callTool('update_campaign_status', { campaign_id: campaign.id, action: 'resume' });
+  say(`   resume -> ${refused.text}`);
+
+  say();
+  say(`9. Resource campaign://${campaign.id}`);
+  const state = JSON.parse(await client.readResource(`campaign://${campaign.id}`)) as {
+    campaign: { status_history: Array<{ status: string; by: string }> };
+    counters: Record<string, number>;
+  };
+  say(`   history: ${state.campaign.status_history.map((h) => `${h.status} (by ${h.by})`).join(' -> ')}`);
+  say(`   counters: ${JSON.stringify(state.counters)}`);
+  say();
+  say('Done. Segments, sending, tracking and experiments arrive with their issues; see the README.');
+}
+
+async function expectOk(client: InProcessClient, name: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const r = await client.callTool(name, args);
+  if (r.isError || !r.structured) throw new Error(`${name} failed: ${r.text}`);
+  return r.structured;
+}

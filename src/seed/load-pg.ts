@@ -1,0 +1,138 @@
+/**
+ * Bulk load into PostgreSQL with COPY FROM STDIN (text format), in one transaction. Users and
+ * events are two COPYs on the same connection; since rows are pure functions of the seed, the users
+ * are generated in a first cheap pass (no events) and regenerated alongside the events in the
+ * second, so neither table is ever held in memory.
+ */
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import type { Sql, TransactionSql } from 'postgres';
+import { EVENT_COLUMNS, USER_COLUMNS, generateBatches, type EventRow, type SeedSpec, type UserRow } from './generate.js';
+import { WORKSPACE_TABLES, alreadySeeded, type LoadOptions, type LoadResult } from './load-common.js';
+
+/** Text waiting in the COPY stream before generation pauses: enough to keep both cores busy. */
+const MAX_BUFFERED_BYTES = 8 << 20;
+
+const SPECIAL = /[\\\t\n\r]/;
+const SPECIALS = /[\\\t\n\r]/g;
+const ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/** A value in COPY text format: backslash, tab, newline and carriage return escaped; null is \N. */
+export function copyField(value: string | null): string {
+  if (value === null) return '\\N';
+  return SPECIAL.test(value) ? value.replace(SPECIALS, (c) => ESCAPES[c]!) : value;
+}
+
+const bool = (b: boolean): string => (b ? 't' : 'f');
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export function userLine(u: UserRow): string {
+  return (
+    `${copyField(u.workspace_id)}\t${copyField(u.id)}\t${copyField(u.email)}\t${copyField(u.phone)}\t${copyField(u.name)}\t` +
+    `${copyField(u.status)}\t${copyField(u.country)}\t${copyField(u.timezone)}\t${copyField(u.locale)}\t${copyField(u.tier)}\t` +
+    `${copyField(u.subscription_status)}\t${bool(u.is_trial)}\t${u.credits_remaining}\t${bool(u.consent_email)}\t` +
+    `${bool(u.consent_push)}\t${bool(u.consent_sms)}\t${bool(u.consent_in_app)}\t${bool(u.consent_webhook)}\t` +
+    `${copyField(JSON.stringify(u.traits))}\t${iso(u.created_at)}\t${iso(u.updated_at)}\n`
+  );
+}
+
+export function eventLine(e: EventRow): string {
+  const occurred = iso(e.occurred_at);
+  const received = e.received_at === e.occurred_at ? occurred : iso(e.received_at);
+  return (
+    `${copyField(e.workspace_id)}\t${copyField(e.id)}\t${copyField(e.user_id)}\t${copyField(e.type)}\t` +
+    `${copyField(JSON.stringify(e.properties))}\t${e.value === null ? '\\N' : e.value}\t${copyField(e.source)}\t` +
+    `${occurred}\t${received}\n`
+  );
+}
+
+export async function loadPg(sql: Sql, spec: SeedSpec, opts: LoadOptions): Promise<LoadResult> {
+  const ws = spec.workspaceId;
+  const result: LoadResult = { users: 0, events: 0 };
+  await sql.begin(async (tx) => {
+    await tx`insert into workspaces (id, name, created_at) values (${ws}, ${ws}, ${spec.now}) on conflict do nothing`;
+    const [existing] = await tx<{ n: number }[]>`select count(*)::int as n from users where workspace_id = ${ws}`;
+    const n = existing?.n ?? 0;
+    if (n > 0 && !opts.reset) throw alreadySeeded(ws, n);
+    if (opts.reset) for (const table of WORKSPACE_TABLES) await tx.unsafe(`delete from ${table} where workspace_id = $1`, [ws]);
+    await tx`set local synchronous_commit = off`;
+    const [backend] = await tx<{ pid: number }[]>`select pg_backend_pid() as pid`;
+    const pid = backend?.pid ?? 0;
+
+    const batchSize = opts.batchSize;
+    await copy(tx, sql, pid, 'users', USER_COLUMNS, function* () {
+      for (const batch of generateBatches(spec, { batchSize, withEvents: false })) {
+        let text = '';
+        for (const u of batch.users) text += userLine(u);
+        result.users += batch.users.length;
+        opts.onProgress?.({ users: result.users, events: 0 });
+        yield text;
+      }
+    });
+    await copy(tx, sql, pid, 'events', EVENT_COLUMNS, function* () {
+      for (const batch of generateBatches(spec, { batchSize })) {
+        let text = '';
+        for (const e of batch.events) text += eventLine(e);
+        result.events += batch.events.length;
+        opts.onProgress?.({ users: result.users, events: result.events });
+        yield text;
+      }
+    });
+    await tx.unsafe('analyze users, events');
+  });
+  return result;
+}
+
+async function copy(
+  tx: TransactionSql,
+  sql: Sql,
+  pid: number,
+  table: string,
+  columns: readonly string[],
+  chunks: () => Iterable<string>,
+): Promise<void> {
+  const w: Writable = await tx.unsafe(`copy ${table} (${columns.join(', ')}) from stdin`).writable();
+  const done = new Promise<void>((resolve, reject) => {
+    w.once('finish', resolve);
+    w.once('error', reject);
+  });
+  done.catch(() => {}); // observed below; this only keeps an early failure from counting as unhandled
+  try {
+    for (const chunk of chunks()) {
+      if (w.errored) break;
+      w.write(chunk);
+      if (w.writableLength > MAX_BUFFERED_BYTES) await Promise.race([once(w, 'drain'), done]);
+    }
+    if (!w.errored) w.end();
+  } catch (err) {
+    w.destroy(err as Error);
+    throw err;
+  }
+  await settled(done, sql, pid, table);
+}
+
+/**
+ * Waits for the COPY to finish. postgres.js never settles a COPY writable whose server error
+ * arrives after end() (porsager/postgres#1173), so the wait also watches the backend: a COPY in
+ * progress is 'active'; a backend idle for three polls while the stream is still open has failed.
+ */
+async function settled(done: Promise<void>, sql: Sql, pid: number, table: string): Promise<void> {
+  let idlePolls = 0;
+  for (;;) {
+    let timer: NodeJS.Timeout | undefined;
+    const tick = new Promise<'tick'>((resolve) => (timer = setTimeout(() => resolve('tick'), 1000)));
+    const first = await Promise.race([done.then(() => 'done' as const), tick]).finally(() => clearTimeout(timer));
+    if (first === 'done') return;
+    // With a pool of one this query waits for our own transaction, hence the race with `done`.
+    const poll = sql<{ state: string | null }[]>`select state from pg_stat_activity where pid = ${pid}`.then(
+      (rows) => rows[0]?.state ?? null,
+    );
+    poll.catch(() => {});
+    const state = await Promise.race([done.then(() => 'done' as const), poll]);
+    if (state === 'done') return;
+    idlePolls = state === 'active' ? 0 : idlePolls + 1;
+    if (idlePolls >= 3) {
+      throw new Error(`COPY into ${table} failed on the server without a reply to the client (backend state '${state}'); nothing was committed`);
+    }
+  }
+}
