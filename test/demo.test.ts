@@ -1,0 +1,27 @@
+/** The README's main job, end to end through the real CLI (with a small population). */
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
+import { sqliteDatabase } from './helpers/db.js';
+
+describe('agentic-campaign demo', () => {
+  const db = sqliteDatabase();
+  afterAll(() => db.drop());
+
+  it('seeds, then tells the campaign story through MCP', async () => {
+    const r = await runCli(['demo', '--users', '500'], { DATABASE_URL: db.url });
+    expect(r.stderr).not.toMatch(/Error/);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/500 users, [\d,]+ events/);
+    expect(r.stdout).toContain('Connected over MCP: 3 tools');
+    expect(r.stdout).toMatch(/cmp_[0-9a-f]{32} is a draft; variants A \(50%\)/);
+    expect(r.stdout).toContain('variants[0] has no subject, which the email channel needs');
+    expect(r.stdout).toContain('draft -> archived');
+    expect(r.stdout).toContain("Cannot resume a campaign that is 'archived'");
+  });
+
+  it('rejects bad options with a usage message', async () => {
+    const r = await runCli(['demo', '--users', 'lots'], { DATABASE_URL: db.url });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--users must be a whole number from 100 to 5000000 (got 'lots')");
+  });
+});
