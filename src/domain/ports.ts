@@ -2,6 +2,8 @@
  * The ports a handler may use. Implementations live in src/store, src/platform and src/server;
  * tools and resources import only these types.
  */
+import type { EventRepo } from './events.js';
+import type { SegmentRepo } from './segments/repo.js';
 import type {
   Campaign,
   CampaignDefinition,
@@ -101,5 +103,7 @@ export interface Store {
   readonly workspaces: WorkspaceRepo;
   readonly campaigns: CampaignRepo;
   readonly audit: AuditRepo;
+  readonly segments: SegmentRepo;
+  readonly events: EventRepo;
   close(): Promise<void>;
 }

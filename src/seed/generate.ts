@@ -99,6 +99,7 @@ export interface SeedBatch {
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const HISTORY_BEFORE_WINDOW = 730 * DAY;
+const PRE_WINDOW_SHARE = 0.4;
 /** Event ids carry a 4-digit per-user counter, which bounds events per user. */
 export const MAX_EVENTS_PER_USER = 9_999;
 const ACTIVITY_SIGMA = 1.1;
@@ -107,6 +108,7 @@ const PURCHASE_MU = Math.log(39);
 
 interface Plan {
   readonly seed: number;
+  readonly users: number;
   readonly workspaceId: string;
   readonly now: number;
   readonly windowStart: number;
@@ -122,6 +124,7 @@ function plan(spec: SeedSpec): Plan {
   const now = spec.now.getTime();
   return {
     seed: spec.seed,
+    users: spec.users,
     workspaceId: spec.workspaceId,
     now,
     windowStart: now - spec.days * DAY,
@@ -129,6 +132,20 @@ function plan(spec: SeedSpec): Plan {
     dormantMean,
     activeMu: activeMean > 0 ? Math.log(activeMean) - (ACTIVITY_SIGMA * ACTIVITY_SIGMA) / 2 : -Infinity,
   };
+}
+
+/**
+ * Signup time at quantile `q` of the signup distribution: the first 40% of users spread over the two
+ * years before the window, the rest over the window. Users draw their quantile inside their own
+ * 1/N slice, so ids follow signup order as in a real system, and the (workspace, created_at) index
+ * is written in order instead of at random.
+ */
+function signupTime(p: Plan, q: number): number {
+  const t =
+    q < PRE_WINDOW_SHARE
+      ? p.windowStart - HISTORY_BEFORE_WINDOW + (q / PRE_WINDOW_SHARE) * HISTORY_BEFORE_WINDOW
+      : p.windowStart + ((q - PRE_WINDOW_SHARE) / (1 - PRE_WINDOW_SHARE)) * (p.now - p.windowStart);
+  return Math.min(Math.floor(t), p.now - 1);
 }
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
@@ -152,9 +169,7 @@ function drawUser(p: Plan, r: Rng, index: number, userId: string): UserRow {
   const fraction = r.float();
   const credits = exhausted ? 0 : Math.floor(monthly * fraction * (subscription === 'canceled' ? 0.3 : 1));
 
-  const created = Math.floor(
-    r.chance(0.4) ? p.windowStart - r.float() * HISTORY_BEFORE_WINDOW : p.windowStart + r.float() * (p.now - p.windowStart),
-  );
+  const created = signupTime(p, (index - 1 + r.float()) / p.users);
   const updated = created + Math.floor(r.float() ** 2 * (p.now - created));
 
   const name = `${r.pick(FIRST_NAMES)} ${r.pick(LAST_NAMES)}`;

@@ -17,6 +17,8 @@ export interface LoadOptions {
   reset?: boolean;
   /** Users per batch (default 2,000). */
   batchSize?: number;
+  /** Generate on a worker thread (default: from 20,000 users). */
+  threads?: boolean;
   onProgress?: (p: { users: number; events: number }) => void;
 }
 

@@ -2,55 +2,26 @@
  * Bulk load into PostgreSQL with COPY FROM STDIN (text format), in one transaction. Users and
  * events are two COPYs on the same connection; since rows are pure functions of the seed, the users
  * are generated in a first cheap pass (no events) and regenerated alongside the events in the
- * second, so neither table is ever held in memory.
+ * second, so neither table is ever held in memory. Generation and encoding run on a worker thread
+ * for large seeds (see batches.ts), in parallel with the server ingesting the previous chunk.
  */
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { Sql, TransactionSql } from 'postgres';
-import { EVENT_COLUMNS, USER_COLUMNS, generateBatches, type EventRow, type SeedSpec, type UserRow } from './generate.js';
+import { encodedBatches } from './batches.js';
+import { EVENT_COLUMNS, USER_COLUMNS, type SeedSpec } from './generate.js';
 import { WORKSPACE_TABLES, alreadySeeded, type LoadOptions, type LoadResult } from './load-common.js';
 
 /** Text waiting in the COPY stream before generation pauses: enough to keep both cores busy. */
 const MAX_BUFFERED_BYTES = 8 << 20;
 
-const SPECIAL = /[\\\t\n\r]/;
-const SPECIALS = /[\\\t\n\r]/g;
-const ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-
-/** A value in COPY text format: backslash, tab, newline and carriage return escaped; null is \N. */
-export function copyField(value: string | null): string {
-  if (value === null) return '\\N';
-  return SPECIAL.test(value) ? value.replace(SPECIALS, (c) => ESCAPES[c]!) : value;
-}
-
-const bool = (b: boolean): string => (b ? 't' : 'f');
-const iso = (ms: number): string => new Date(ms).toISOString();
-
-export function userLine(u: UserRow): string {
-  return (
-    `${copyField(u.workspace_id)}\t${copyField(u.id)}\t${copyField(u.email)}\t${copyField(u.phone)}\t${copyField(u.name)}\t` +
-    `${copyField(u.status)}\t${copyField(u.country)}\t${copyField(u.timezone)}\t${copyField(u.locale)}\t${copyField(u.tier)}\t` +
-    `${copyField(u.subscription_status)}\t${bool(u.is_trial)}\t${u.credits_remaining}\t${bool(u.consent_email)}\t` +
-    `${bool(u.consent_push)}\t${bool(u.consent_sms)}\t${bool(u.consent_in_app)}\t${bool(u.consent_webhook)}\t` +
-    `${copyField(JSON.stringify(u.traits))}\t${iso(u.created_at)}\t${iso(u.updated_at)}\n`
-  );
-}
-
-export function eventLine(e: EventRow): string {
-  const occurred = iso(e.occurred_at);
-  const received = e.received_at === e.occurred_at ? occurred : iso(e.received_at);
-  return (
-    `${copyField(e.workspace_id)}\t${copyField(e.id)}\t${copyField(e.user_id)}\t${copyField(e.type)}\t` +
-    `${copyField(JSON.stringify(e.properties))}\t${e.value === null ? '\\N' : e.value}\t${copyField(e.source)}\t` +
-    `${occurred}\t${received}\n`
-  );
-}
-
 export async function loadPg(sql: Sql, spec: SeedSpec, opts: LoadOptions): Promise<LoadResult> {
   const ws = spec.workspaceId;
   const result: LoadResult = { users: 0, events: 0 };
   await sql.begin(async (tx) => {
-    await tx`insert into workspaces (id, name, created_at) values (${ws}, ${ws}, ${spec.now}) on conflict do nothing`;
+    // Drizzle replaces postgres.js's timestamp serializers on this client, so dates go as ISO text.
+    const created = spec.now.toISOString();
+    await tx`insert into workspaces (id, name, created_at) values (${ws}, ${ws}, ${created}) on conflict do nothing`;
     const [existing] = await tx<{ n: number }[]>`select count(*)::int as n from users where workspace_id = ${ws}`;
     const n = existing?.n ?? 0;
     if (n > 0 && !opts.reset) throw alreadySeeded(ws, n);
@@ -59,23 +30,18 @@ export async function loadPg(sql: Sql, spec: SeedSpec, opts: LoadOptions): Promi
     const [backend] = await tx<{ pid: number }[]>`select pg_backend_pid() as pid`;
     const pid = backend?.pid ?? 0;
 
-    const batchSize = opts.batchSize;
-    await copy(tx, sql, pid, 'users', USER_COLUMNS, function* () {
-      for (const batch of generateBatches(spec, { batchSize, withEvents: false })) {
-        let text = '';
-        for (const u of batch.users) text += userLine(u);
-        result.users += batch.users.length;
+    await copy(tx, sql, pid, 'users', USER_COLUMNS, async function* () {
+      for await (const batch of encodedBatches(spec, 'pg-users', opts)) {
+        result.users += batch.users;
         opts.onProgress?.({ users: result.users, events: 0 });
-        yield text;
+        yield batch.usersText;
       }
     });
-    await copy(tx, sql, pid, 'events', EVENT_COLUMNS, function* () {
-      for (const batch of generateBatches(spec, { batchSize })) {
-        let text = '';
-        for (const e of batch.events) text += eventLine(e);
-        result.events += batch.events.length;
+    await copy(tx, sql, pid, 'events', EVENT_COLUMNS, async function* () {
+      for await (const batch of encodedBatches(spec, 'pg-events', opts)) {
+        result.events += batch.events;
         opts.onProgress?.({ users: result.users, events: result.events });
-        yield text;
+        yield batch.eventsText;
       }
     });
     await tx.unsafe('analyze users, events');
@@ -89,7 +55,7 @@ async function copy(
   pid: number,
   table: string,
   columns: readonly string[],
-  chunks: () => Iterable<string>,
+  chunks: () => AsyncIterable<string>,
 ): Promise<void> {
   const w: Writable = await tx.unsafe(`copy ${table} (${columns.join(', ')}) from stdin`).writable();
   const done = new Promise<void>((resolve, reject) => {
@@ -98,7 +64,7 @@ async function copy(
   });
   done.catch(() => {}); // observed below; this only keeps an early failure from counting as unhandled
   try {
-    for (const chunk of chunks()) {
+    for await (const chunk of chunks()) {
       if (w.errored) break;
       w.write(chunk);
       if (w.writableLength > MAX_BUFFERED_BYTES) await Promise.race([once(w, 'drain'), done]);

@@ -13,6 +13,7 @@
  * time anyway) and makes async transactions safe.
  */
 import type Database from 'better-sqlite3';
+import type { SQL } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import type { Sql } from 'postgres';
@@ -32,6 +33,8 @@ export interface Executor {
   readonly t: Tables;
   /** Runs statements that need no transaction. */
   run<T>(fn: (db: Db) => Promise<T>): Promise<T>;
+  /** Executes a statement built with the `sql` template (Drizzle names this differently per driver). */
+  exec(db: Db, query: SQL): Promise<void>;
   /** Runs `fn` in one transaction; a throw rolls everything back. */
   tx<T>(fn: (db: Db) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -53,6 +56,9 @@ export function sqliteExecutor(db: BetterSQLite3Database, raw: Database.Database
     raw: { dialect: 'sqlite', db: raw },
     t: sqliteSchema,
     run: (fn) => exclusive(() => fn(db as unknown as Db)),
+    exec: async (d, query) => {
+      d.run(query);
+    },
     tx: (fn) =>
       exclusive(async () => {
         raw.exec('BEGIN IMMEDIATE');
@@ -79,6 +85,9 @@ export function pgExecutor(db: PostgresJsDatabase, client: Sql): Executor {
     raw: { dialect: 'postgres', sql: client },
     t: pgSchema as unknown as Tables,
     run: (fn) => fn(db as unknown as Db),
+    exec: async (d, query) => {
+      await (d as unknown as PostgresJsDatabase).execute(query);
+    },
     tx: (fn) => db.transaction((tx) => fn(tx as unknown as Db)),
     close: async () => {
       await client.end({ timeout: 5 });

@@ -9,6 +9,8 @@ import { pgExecutor, sqliteExecutor, type Executor } from './executor.js';
 import { migrateExecutorTarget } from './migrate.js';
 import { auditRepo } from './repos/audit.js';
 import { campaignRepo } from './repos/campaigns.js';
+import { eventRepo } from './repos/events.js';
+import { segmentRepo } from './repos/segments.js';
 import { workspaceRepo } from './repos/workspaces.js';
 
 export type DatabaseTarget = { dialect: 'sqlite'; path: string } | { dialect: 'postgres'; url: string };
@@ -45,6 +47,8 @@ export async function openStore(opts: OpenStoreOptions): Promise<OpenedStore> {
     workspaces: workspaceRepo(executor, opts.clock),
     campaigns: campaignRepo(executor, opts.clock),
     audit: auditRepo(executor, opts.clock),
+    segments: segmentRepo(executor, opts.clock),
+    events: eventRepo(executor, opts.clock),
     close: () => executor.close(),
   };
 }

@@ -57,10 +57,12 @@ export const users = pgTable(
     consentInApp: bool('consent_in_app').notNull().default(true),
     consentWebhook: bool('consent_webhook').notNull().default(false),
     traits: json<Record<string, unknown>>('traits').notNull().default(sql`'{}'::jsonb`),
+    /** Time of the user's latest event of any type: "active in the last N days" reads only this. */
+    lastEventAt: ts('last_event_at'),
     createdAt: ts('created_at').notNull(),
     updatedAt: ts('updated_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), index('users_ws_created_idx').on(t.workspaceId, t.createdAt)],
+  (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), index('users_ws_created_idx').on(t.workspaceId, t.createdAt), index('users_ws_last_event_idx').on(t.workspaceId, t.lastEventAt)],
 );
 
 export const events = pgTable(
@@ -79,6 +81,29 @@ export const events = pgTable(
   (t) => [
     uniqueIndex('events_ws_id_uq').on(t.workspaceId, t.id),
     index('events_ws_user_type_time_idx').on(t.workspaceId, t.userId, t.type, t.occurredAt),
+    index('events_ws_type_time_user_idx').on(t.workspaceId, t.type, t.occurredAt, t.userId),
+  ],
+);
+
+/**
+ * Per-user, per-event-type aggregates, kept equal to what the events table implies (rebuilt in
+ * bulk after loads, updated in the same transaction as event inserts): segment conditions on
+ * "last time X happened" read these instead of scanning raw events.
+ */
+export const userEventSummary = pgTable(
+  'user_event_summary',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    userId: text('user_id').notNull(),
+    eventType: text('event_type').notNull(),
+    count: integer('count').notNull(),
+    valueSum: doublePrecision('value_sum').notNull().default(0),
+    firstAt: ts('first_at').notNull(),
+    lastAt: ts('last_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.userId, t.eventType] }),
+    index('user_event_summary_type_last_idx').on(t.workspaceId, t.eventType, t.lastAt),
   ],
 );
 
@@ -118,7 +143,11 @@ export const userScores = pgTable(
     predictedLtv: doublePrecision('predicted_ltv'),
     computedAt: ts('computed_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.workspaceId, t.userId] })],
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.userId] }),
+    index('user_scores_churn_idx').on(t.workspaceId, t.churnRisk),
+    index('user_scores_rfm_idx').on(t.workspaceId, t.rfmSegment),
+  ],
 );
 
 export const segments = pgTable(
@@ -254,6 +283,7 @@ export const messages = pgTable(
     uniqueIndex('messages_idem_uq').on(t.workspaceId, t.idempotencyKey),
     index('messages_ws_campaign_status_idx').on(t.workspaceId, t.campaignId, t.status),
     index('messages_ws_user_time_idx').on(t.workspaceId, t.userId, t.createdAt),
+    index('messages_ws_time_idx').on(t.workspaceId, t.createdAt),
   ],
 );
 
@@ -278,6 +308,7 @@ export const engagementEvents = pgTable(
     primaryKey({ columns: [t.workspaceId, t.id] }),
     index('engagement_ws_campaign_kind_idx').on(t.workspaceId, t.campaignId, t.kind, t.occurredAt),
     index('engagement_ws_message_idx').on(t.workspaceId, t.messageId, t.kind),
+    index('engagement_ws_kind_time_idx').on(t.workspaceId, t.kind, t.occurredAt),
   ],
 );
 

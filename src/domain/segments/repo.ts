@@ -1,0 +1,69 @@
+/** The Store's segment repository port (implemented in src/store/repos/segments.ts). */
+import type { Page } from '../ports.js';
+import type { SegmentRules } from './ast.js';
+
+export const SEGMENT_KINDS = ['dynamic', 'static', 'predictive'] as const;
+export type SegmentKind = (typeof SEGMENT_KINDS)[number];
+
+export interface SegmentRecord {
+  id: string;
+  workspace_id: string;
+  name: string;
+  description: string;
+  kind: SegmentKind;
+  rules: SegmentRules;
+  estimated_size: number | null;
+  last_computed_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface NewSegment {
+  name: string;
+  description: string;
+  kind: SegmentKind;
+  rules: SegmentRules;
+  estimatedSize?: number;
+}
+
+/** A matching user as shown in previews: no email or phone. */
+export interface UserSummary {
+  user_id: string;
+  name?: string;
+  tier: string;
+  country?: string;
+  timezone: string;
+  created_at: string;
+  last_event_at: string | null;
+}
+
+export interface MemberPage {
+  user_ids: string[];
+  next_cursor: string | null;
+}
+
+export interface EvalOptions {
+  /** The instant relative windows ("last 30 days") are measured from. */
+  now: Date;
+}
+
+export interface SegmentRepo {
+  /** Validates references (missing, cyclic) and stores the segment; `conflict` on a duplicate name. */
+  create(workspaceId: string, input: NewSegment, actor: string): Promise<SegmentRecord>;
+  get(workspaceId: string, id: string): Promise<SegmentRecord | null>;
+  list(workspaceId: string, page: { limit: number; cursor?: string }): Promise<Page<SegmentRecord>>;
+  count(workspaceId: string, rules: SegmentRules, opts: EvalOptions): Promise<number>;
+  members(workspaceId: string, rules: SegmentRules, opts: EvalOptions & { limit: number; cursor?: string }): Promise<MemberPage>;
+  sample(workspaceId: string, rules: SegmentRules, opts: EvalOptions & { limit: number }): Promise<UserSummary[]>;
+  /** Stores a static snapshot of the members, page by page; returns its size. */
+  freeze(
+    workspaceId: string,
+    segmentId: string,
+    rules: SegmentRules,
+    opts: EvalOptions & { signal?: AbortSignal; onProgress?: (done: number) => Promise<void> },
+  ): Promise<number>;
+  recordEstimate(workspaceId: string, id: string, size: number, at: Date): Promise<void>;
+  /** The segments (at most 200 checked) a user belongs to now. */
+  membershipsOf(workspaceId: string, userId: string, opts: EvalOptions): Promise<Array<{ id: string; name: string }>>;
+  existingIds(workspaceId: string, ids: string[]): Promise<string[]>;
+}

@@ -1,0 +1,225 @@
+import { and, asc, count, desc, eq, gt, inArray, lt } from 'drizzle-orm';
+import { DomainError, notFound } from '../../domain/errors.js';
+import type { Clock } from '../../domain/ports.js';
+import type { RuleNode, SegmentRules } from '../../domain/segments/ast.js';
+import type { MemberPage, SegmentKind, SegmentRecord, SegmentRepo, UserSummary } from '../../domain/segments/repo.js';
+import type { Db, Executor } from '../executor.js';
+import { newId } from '../ids.js';
+import { collectSegmentRefs, compileRules, type CompileContext, type ResolvedSegment } from '../segments/compile.js';
+
+type SegmentRow = typeof import('../schema/sqlite.js').segments.$inferSelect;
+
+const NOT_FOUND_HINT = 'Call list_segments to see the segments of this workspace';
+const MAX_REFERENCE_DEPTH = 10;
+const FREEZE_PAGE = 20_000;
+
+export function segmentRepo(x: Executor, clock: Clock): SegmentRepo {
+  const { segments: s, users: u, segmentMembers: sm } = x.t;
+
+  /** Loads every segment the rules reference, transitively; a cycle or a missing one is an error. */
+  async function resolveRefs(db: Db, workspaceId: string, root: RuleNode, selfId?: string): Promise<Map<string, ResolvedSegment>> {
+    const resolved = new Map<string, ResolvedSegment>();
+    const visit = async (node: RuleNode, path: string[]) => {
+      if (path.length > MAX_REFERENCE_DEPTH) throw new DomainError('invalid_input', `Segment references nest deeper than ${MAX_REFERENCE_DEPTH}`);
+      for (const id of collectSegmentRefs(node)) {
+        if (id === selfId || path.includes(id)) {
+          throw new DomainError('invalid_input', `Segment rules form a cycle: ${[...path, id].join(' -> ')}`, 'Remove one of the segment references');
+        }
+        if (resolved.has(id)) continue;
+        const [row] = await db.select().from(s).where(and(eq(s.workspaceId, workspaceId), eq(s.id, id))).limit(1);
+        if (!row) throw notFound('segment', id, NOT_FOUND_HINT);
+        const rules = row.rules as SegmentRules;
+        resolved.set(id, { id, kind: row.kind as SegmentKind, root: rules.root });
+        if (row.kind !== 'static') await visit(rules.root, [...path, id]);
+      }
+    };
+    await visit(root, selfId ? [selfId] : []);
+    return resolved;
+  }
+
+  async function where(db: Db, workspaceId: string, rules: SegmentRules, now: Date, selfId?: string) {
+    const ctx: CompileContext = { t: x.t, dialect: x.dialect, workspaceId, now, segments: await resolveRefs(db, workspaceId, rules.root, selfId) };
+    return compileRules(rules.root, ctx);
+  }
+
+  return {
+    create: (workspaceId, input, _actor) =>
+      x.tx(async (db) => {
+        const [existing] = await db.select({ id: s.id }).from(s).where(and(eq(s.workspaceId, workspaceId), eq(s.name, input.name))).limit(1);
+        if (existing) {
+          throw new DomainError('conflict', `A segment named '${input.name}' already exists (${existing.id})`, 'Choose another name, or use the existing segment');
+        }
+        const now = clock.now();
+        const id = newId('seg');
+        await where(db, workspaceId, input.rules, now, id);
+        await db.insert(s).values({
+          workspaceId,
+          id,
+          name: input.name,
+          description: input.description,
+          kind: input.kind,
+          rules: input.rules,
+          rulesVersion: input.rules.version,
+          estimatedSize: input.estimatedSize ?? null,
+          lastComputedAt: input.estimatedSize !== undefined ? now : null,
+          createdAt: now,
+          updatedAt: now,
+        });
+        const [row] = await db.select().from(s).where(and(eq(s.workspaceId, workspaceId), eq(s.id, id)));
+        return toRecord(row!);
+      }),
+
+    get: (workspaceId, id) =>
+      x.run(async (db) => {
+        const [row] = await db.select().from(s).where(and(eq(s.workspaceId, workspaceId), eq(s.id, id))).limit(1);
+        return row ? toRecord(row) : null;
+      }),
+
+    list: (workspaceId, { limit, cursor }) =>
+      x.run(async (db) => {
+        const conds = [eq(s.workspaceId, workspaceId)];
+        if (cursor) conds.push(lt(s.id, cursor));
+        const rows = await db.select().from(s).where(and(...conds)).orderBy(desc(s.id)).limit(limit + 1);
+        const page = rows.slice(0, limit);
+        return { items: page.map(toRecord), next_cursor: rows.length > limit ? page[page.length - 1]!.id : null };
+      }),
+
+    count: (workspaceId, rules, { now }) =>
+      x.run(async (db) => {
+        const [row] = await db.select({ n: count() }).from(u).where(await where(db, workspaceId, rules, now));
+        return Number(row?.n ?? 0);
+      }),
+
+    members: (workspaceId, rules, { now, limit, cursor }) =>
+      x.run(async (db): Promise<MemberPage> => {
+        const predicate = await where(db, workspaceId, rules, now);
+        const rows = await db
+          .select({ id: u.id })
+          .from(u)
+          .where(cursor ? and(predicate, gt(u.id, cursor)) : predicate)
+          .orderBy(asc(u.id))
+          .limit(limit + 1);
+        const page = rows.slice(0, limit).map((r) => r.id);
+        return { user_ids: page, next_cursor: rows.length > limit ? page[page.length - 1]! : null };
+      }),
+
+    sample: (workspaceId, rules, { now, limit }) =>
+      x.run(async (db) => {
+        const rows = await db
+          .select({ id: u.id, name: u.name, tier: u.tier, country: u.country, timezone: u.timezone, createdAt: u.createdAt, lastEventAt: u.lastEventAt })
+          .from(u)
+          .where(await where(db, workspaceId, rules, now))
+          .orderBy(asc(u.id))
+          .limit(limit);
+        return rows.map(
+          (r): UserSummary => ({
+            user_id: r.id,
+            ...(r.name ? { name: r.name } : {}),
+            tier: r.tier,
+            ...(r.country ? { country: r.country } : {}),
+            timezone: r.timezone,
+            created_at: r.createdAt.toISOString(),
+            last_event_at: r.lastEventAt ? r.lastEventAt.toISOString() : null,
+          }),
+        );
+      }),
+
+    freeze: async (workspaceId, segmentId, rules, { now, signal, onProgress }) => {
+      // Page through the members by id so a huge snapshot neither holds one long transaction nor
+      // ignores cancellation; the snapshot is replaced as a whole at the end.
+      const staging = `${segmentId}:staging`;
+      await x.run(async (db) => {
+        await db.delete(sm).where(and(eq(sm.workspaceId, workspaceId), eq(sm.segmentId, staging)));
+      });
+      let cursor: string | null = null;
+      let total = 0;
+      for (;;) {
+        if (signal?.aborted) {
+          await x.run(async (db) => db.delete(sm).where(and(eq(sm.workspaceId, workspaceId), eq(sm.segmentId, staging))));
+          throw new DomainError('unavailable', 'Freezing the segment was cancelled; nothing was saved');
+        }
+        const page: MemberPage = await x.run(async (db) => {
+          const predicate = await where(db, workspaceId, rules, now, segmentId);
+          const rows = await db
+            .select({ id: u.id })
+            .from(u)
+            .where(cursor ? and(predicate, gt(u.id, cursor)) : predicate)
+            .orderBy(asc(u.id))
+            .limit(FREEZE_PAGE);
+          if (rows.length) {
+            await db.insert(sm).values(rows.map((r) => ({ workspaceId, segmentId: staging, userId: r.id, addedAt: now })));
+          }
+          return { user_ids: rows.map((r) => r.id), next_cursor: rows.length === FREEZE_PAGE ? rows[rows.length - 1]!.id : null };
+        });
+        total += page.user_ids.length;
+        await onProgress?.(total);
+        if (!page.next_cursor) break;
+        cursor = page.next_cursor;
+      }
+      await x.tx(async (db) => {
+        await db.delete(sm).where(and(eq(sm.workspaceId, workspaceId), eq(sm.segmentId, segmentId)));
+        await db
+          .update(sm)
+          .set({ segmentId })
+          .where(and(eq(sm.workspaceId, workspaceId), eq(sm.segmentId, staging)));
+        await db.update(s).set({ estimatedSize: total, lastComputedAt: now, updatedAt: now }).where(and(eq(s.workspaceId, workspaceId), eq(s.id, segmentId)));
+      });
+      return total;
+    },
+
+    recordEstimate: (workspaceId, id, size, at) =>
+      x.run(async (db) => {
+        await db.update(s).set({ estimatedSize: size, lastComputedAt: at }).where(and(eq(s.workspaceId, workspaceId), eq(s.id, id)));
+      }),
+
+    membershipsOf: (workspaceId, userId, { now }) =>
+      x.run(async (db) => {
+        const all = await db.select().from(s).where(eq(s.workspaceId, workspaceId)).orderBy(asc(s.name)).limit(200);
+        const out: Array<{ id: string; name: string }> = [];
+        for (const row of all) {
+          const rules = row.rules as SegmentRules;
+          let member: boolean;
+          if (row.kind === 'static') {
+            const hit = await db
+              .select({ id: sm.userId })
+              .from(sm)
+              .where(and(eq(sm.workspaceId, workspaceId), eq(sm.segmentId, row.id), eq(sm.userId, userId)))
+              .limit(1);
+            member = hit.length > 0;
+          } else {
+            const hit = await db
+              .select({ id: u.id })
+              .from(u)
+              .where(and(await where(db, workspaceId, rules, now, row.id), eq(u.id, userId)))
+              .limit(1);
+            member = hit.length > 0;
+          }
+          if (member) out.push({ id: row.id, name: row.name });
+        }
+        return out;
+      }),
+
+    existingIds: (workspaceId, ids) =>
+      x.run(async (db) => {
+        if (ids.length === 0) return [];
+        const rows = await db.select({ id: s.id }).from(s).where(and(eq(s.workspaceId, workspaceId), inArray(s.id, ids)));
+        return rows.map((r) => r.id);
+      }),
+  };
+}
+
+function toRecord(row: SegmentRow): SegmentRecord {
+  return {
+    id: row.id,
+    workspace_id: row.workspaceId,
+    name: row.name,
+    description: row.description,
+    kind: row.kind as SegmentKind,
+    rules: row.rules as SegmentRules,
+    estimated_size: row.estimatedSize,
+    last_computed_at: row.lastComputedAt ? row.lastComputedAt.toISOString() : null,
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+  };
+}
+
