@@ -48,15 +48,15 @@ export interface BgNbdFit extends BgNbdParams {
 export interface FitOptions {
   /** Iteration cap for the simplex search (default 4000). */
   maxIterations?: number;
-  /** Tolerance on the simplex spread in log-parameter space (default 1e-6). */
+  /** Tolerance on the simplex spread in log-parameter space (default 1e-5). */
   xTol?: number;
-  /** Tolerance on the spread of the mean log-likelihood over the simplex (default 1e-10). */
+  /** Tolerance on the spread of the mean log-likelihood over the simplex (default 1e-9). */
   fTol?: number;
 }
 
+/** ln(e^u + e^v) without overflow. */
 function logSumExp(u: number, v: number): number {
-  const m = Math.max(u, v);
-  return m === Number.NEGATIVE_INFINITY ? m : m + Math.log(Math.exp(u - m) + Math.exp(v - m));
+  return u >= v ? u + Math.log1p(Math.exp(v - u)) : v + Math.log1p(Math.exp(u - v));
 }
 
 /**
@@ -248,8 +248,8 @@ export function fitBgNbd(customers: readonly RfCustomer[], opts: FitOptions = {}
     b: Math.exp(v[3]!),
   });
   const res = minimize((v) => -ll(toParams(v)) / d.n, [0, Math.log(alpha0), 0, 0], {
-    xTol: opts.xTol ?? 1e-6,
-    fTol: opts.fTol ?? 1e-10,
+    xTol: opts.xTol ?? 1e-5,
+    fTol: opts.fTol ?? 1e-9,
     maxIterations: opts.maxIterations ?? 4000,
   });
   const p = toParams(res.x);

@@ -55,8 +55,8 @@ export interface SimulatedCustomer extends RfCustomer {
  * Draws customers from the BG/NBD model (Fader, Hardie & Lee 2005, section 2): for each customer
  * λ ~ Gamma(shape r, rate α) and p ~ Beta(a, b); from the first purchase at time 0, waits between
  * purchases are Exponential(λ); after each repeat purchase the customer drops out with
- * probability p (a uniform draw U < p); purchases are observed up to T. `T` is one length for everyone or one per
- * customer (`T[i]`); the population size is `n` or `T.length`.
+ * probability p (a uniform draw U < p); purchases are observed up to T. `T` is one length for
+ * everyone or one per customer (`T[i]`); the population size is `n` or `T.length`.
  */
 export function simulateBgNbd(params: BgNbdParams, opts: { n?: number; T: number | readonly number[]; seed: number }): SimulatedCustomer[] {
   const { r, alpha, a, b } = params;
