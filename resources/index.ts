@@ -1,4 +1,5 @@
 /** Every resource template, explicitly. */
 import campaignState from './campaign_state.js';
+import user360 from './user_360.js';
 
-export const resources = [campaignState] as const;
+export const resources = [campaignState, user360] as const;

@@ -15,6 +15,7 @@ import type { Registry } from './server/create.js';
 import { startHttp } from './server/http.js';
 import { serveStdio } from './server/stdio.js';
 import { runSeed } from './seed/index.js';
+import { startScoreRefresher } from './engine/score-refresher.js';
 import { runDemo } from './demo/run.js';
 
 const USAGE = `Usage: agentic-campaign <command> [options]
@@ -75,7 +76,9 @@ async function serve(config: Config, log: ReturnType<typeof createLogger>): Prom
   const app = await buildApp(config, { log });
   const { closed } = await serveStdio(app.ctx, localPrincipal(config.DEFAULT_WORKSPACE), registry);
   log.info({ dialect: app.store.dialect }, 'serving MCP on stdio');
+  const refresher = startScoreRefresher(app.ctx, config.SCORES_REFRESH_HOURS);
   await closed;
+  refresher.stop();
   await app.close();
   return 0;
 }
@@ -92,10 +95,12 @@ async function http(config: Config, log: ReturnType<typeof createLogger>): Promi
   });
   log.info({ url: running.url, auth: config.tokens.length ? 'bearer' : 'none (loopback only)' }, 'serving MCP over HTTP');
   process.stdout.write(`MCP endpoint: ${running.url}\n`);
+  const refresher = startScoreRefresher(app.ctx, config.SCORES_REFRESH_HOURS);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  refresher.stop();
   await running.close();
   await app.close();
   return 0;

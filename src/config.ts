@@ -37,6 +37,7 @@ const envSchema = z.object({
   MCP_HTTP_ALLOWED_ORIGINS: z.string().optional(),
   READ_ONLY: bool(false),
   SENDS_ENABLED: bool(true),
+  SCORES_REFRESH_HOURS: z.coerce.number({ error: 'expected a number of hours (0 turns periodic refresh off)' }).min(0).max(24 * 30).default(24),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_BASE_URL: url,

@@ -2,6 +2,8 @@
  * What a tool, resource or prompt handler gets: ports only (no drivers, no SDK, no config file).
  */
 import type { Clock, Logger, Principal, Store } from './domain/ports.js';
+import type { PlatformSources } from './domain/platform.js';
+import type { SegmentInterpreter } from './domain/segments/interpret.js';
 
 export interface Settings {
   sendsEnabled: boolean;
@@ -15,6 +17,9 @@ export interface AppContext {
   clock: Clock;
   log: Logger;
   settings: Settings;
+  interpreters: { segments: SegmentInterpreter };
+  /** Account, subscription and memory data: the platform's services when configured, else our tables. */
+  platform: PlatformSources;
 }
 
 /** Built per call: the app context plus who is calling and the call's controls. */

@@ -5,7 +5,7 @@ export interface TrackedEvent {
   type: string;
   properties: Record<string, unknown>;
   /** A numeric value carried by the event (e.g. a purchase amount), summed into aggregates. */
-  value?: number;
+  value?: number | null;
   occurred_at: Date;
   source?: string;
 }
@@ -18,4 +18,13 @@ export interface EventRepo {
   insert(workspaceId: string, events: TrackedEvent[]): Promise<number>;
   /** Recomputes every per-user aggregate of a workspace from its raw events (after bulk loads). */
   rebuildAggregates(workspaceId: string): Promise<void>;
+  /** Every event of a type with its value (0 when absent), ordered by user then time. */
+  valuesOfType(workspaceId: string, eventType: string): Promise<ValueEvent[]>;
+}
+
+/** One value-carrying event (e.g. a purchase) as the score models read it. */
+export interface ValueEvent {
+  user_id: string;
+  occurred_at: Date;
+  value: number;
 }

@@ -3,7 +3,9 @@
  * tools and resources import only these types.
  */
 import type { EventRepo } from './events.js';
+import type { ScoreRepo } from './scores/repo.js';
 import type { SegmentRepo } from './segments/repo.js';
+import type { UserRepo } from './users.js';
 import type {
   Campaign,
   CampaignDefinition,
@@ -96,6 +98,7 @@ export interface AuditRepo {
 
 export interface WorkspaceRepo {
   ensure(id: string, name?: string): Promise<void>;
+  listIds(): Promise<string[]>;
 }
 
 export interface Store {
@@ -105,5 +108,7 @@ export interface Store {
   readonly audit: AuditRepo;
   readonly segments: SegmentRepo;
   readonly events: EventRepo;
+  readonly users: UserRepo;
+  readonly scores: ScoreRepo;
   close(): Promise<void>;
 }

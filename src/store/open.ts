@@ -10,7 +10,9 @@ import { migrateExecutorTarget } from './migrate.js';
 import { auditRepo } from './repos/audit.js';
 import { campaignRepo } from './repos/campaigns.js';
 import { eventRepo } from './repos/events.js';
+import { scoreRepo } from './repos/scores.js';
 import { segmentRepo } from './repos/segments.js';
+import { userRepo } from './repos/users.js';
 import { workspaceRepo } from './repos/workspaces.js';
 
 export type DatabaseTarget = { dialect: 'sqlite'; path: string } | { dialect: 'postgres'; url: string };
@@ -49,6 +51,8 @@ export async function openStore(opts: OpenStoreOptions): Promise<OpenedStore> {
     audit: auditRepo(executor, opts.clock),
     segments: segmentRepo(executor, opts.clock),
     events: eventRepo(executor, opts.clock),
+    users: userRepo(executor),
+    scores: scoreRepo(executor),
     close: () => executor.close(),
   };
 }

@@ -56,6 +56,16 @@ export function eventRepo(x: Executor, clock: Clock): EventRepo {
         return inserted;
       }),
 
+    valuesOfType: (workspaceId, eventType) =>
+      x.run(async (db) => {
+        const rows = await db
+          .select({ user_id: e.userId, occurred_at: e.occurredAt, value: e.value })
+          .from(e)
+          .where(and(eq(e.workspaceId, workspaceId), eq(e.type, eventType)))
+          .orderBy(e.userId, e.occurredAt);
+        return rows.map((r) => ({ user_id: r.user_id, occurred_at: r.occurred_at, value: r.value ?? 0 }));
+      }),
+
     rebuildAggregates: (workspaceId) =>
       x.tx(async (db) => {
         await db.delete(s).where(eq(s.workspaceId, workspaceId));

@@ -11,5 +11,6 @@ export function workspaceRepo(x: Executor, clock: Clock): WorkspaceRepo {
           .values({ id, name: name ?? id, createdAt: clock.now() })
           .onConflictDoNothing({ target: w.id });
       }),
+    listIds: () => x.run(async (db) => (await db.select({ id: w.id }).from(w).orderBy(w.id)).map((r) => r.id)),
   };
 }
