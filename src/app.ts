@@ -5,6 +5,8 @@
 import type { Config } from './config.js';
 import { systemClock, type AppContext } from './context.js';
 import { SCOPES, type Clock, type Logger, type Principal } from './domain/ports.js';
+import { platformSources } from './platform/index.js';
+import { createSegmentInterpreter } from './platform/llm/claude-segment-interpreter.js';
 import { openStore, type OpenedStore } from './store/open.js';
 
 export interface App {
@@ -23,6 +25,8 @@ export async function buildApp(config: Config, deps: { log: Logger; clock?: Cloc
     clock,
     log: deps.log,
     settings: { sendsEnabled: config.SENDS_ENABLED, readOnly: config.READ_ONLY, defaultWorkspace: config.DEFAULT_WORKSPACE },
+    interpreters: { segments: createSegmentInterpreter(config) },
+    platform: platformSources(config, store),
   };
   return { ctx, store, close: () => store.close() };
 }

@@ -1,6 +1,20 @@
 /** Every tool, explicitly. Config may filter this list (read-only, sends disabled) before registration. */
 import createCampaign from './create_campaign.js';
+import defineSegment from './define_segment.js';
+import defineSegmentNl from './define_segment_nl.js';
 import listCampaigns from './list_campaigns.js';
+import listSegments from './list_segments.js';
+import previewSegment from './preview_segment.js';
+import refreshScores from './refresh_scores.js';
 import updateCampaignStatus from './update_campaign_status.js';
 
-export const tools = [createCampaign, listCampaigns, updateCampaignStatus] as const;
+export const tools = [
+  createCampaign,
+  listCampaigns,
+  updateCampaignStatus,
+  defineSegmentNl,
+  defineSegment,
+  listSegments,
+  previewSegment,
+  refreshScores,
+] as const;
