@@ -140,10 +140,5 @@ export const EVENT_NOUNS: ReadonlyArray<{ source: string; type: string }> = [
   { type: 'page_view', source: String.raw`page ?views?|pages? viewed|pages? visited|visits?` },
 ];
 
-/** An explicit event name: dotted ("app.open") or snake case followed by "event". */
+/** An explicit, dotted event name such as "app.open" or "checkout.started". */
 export const EVENT_NAME_SOURCE = String.raw`[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+`;
-
-export function eventTypeOf(phrase: string, table: ReadonlyArray<{ source: string; type: string }>): string | undefined {
-  for (const { source, type } of table) if (new RegExp(`^(?:${source})$`, 'i').test(phrase)) return type;
-  return undefined;
-}

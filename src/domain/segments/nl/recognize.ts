@@ -6,6 +6,7 @@
 import { negate } from './negate.js';
 import { normalizeClause } from './normalize.js';
 import { PATTERNS } from './patterns/index.js';
+import { NUM } from './phrases.js';
 import type { Recognized } from './types.js';
 
 /** No single condition is written in more words than this; longer text is not one clause. */
@@ -17,7 +18,22 @@ const AUX = /^(?:(?:have|has|had|are|is|am|was|were|been|be|being|do|does|did|mu
 const NEGATION =
   /^(?:(?:not|never|no longer|without|excluding|except(?: for)?|none of|neither)\s+|non(?:-|\s)|no\s+(?!(?:more|less|fewer|longer|later|earlier)\b))/i;
 
+const BETWEEN = new RegExp(`\\bbetween (\\$?${NUM}%?) and (\\$?${NUM}%?)`, 'i');
+
+/** "between 3 and 5" is read as "at least 3" and "at most 5", each by the same pattern. */
 function match(clause: string): Recognized | null {
+  const between = BETWEEN.exec(clause);
+  if (between) {
+    const low = matchOne(clause.replace(between[0], `at least ${between[1]}`));
+    const high = matchOne(clause.replace(between[0], `at most ${between[2]}`));
+    if (low && 'problem' in low) return low;
+    if (high && 'problem' in high) return high;
+    return low && high ? { node: { kind: 'and', children: [low.node, high.node] } } : null;
+  }
+  return matchOne(clause);
+}
+
+function matchOne(clause: string): Recognized | null {
   for (const p of PATTERNS) {
     const m = p.re.exec(clause);
     if (!m) continue;

@@ -1,0 +1,128 @@
+/**
+ * The Claude segment interpreter: one forced call of the `emit_segment_rules` tool, its input
+ * validated with zod and the rules' checks; an invalid answer gets exactly one retry turn that
+ * carries the validation error as an `is_error` tool result. The API key is only ever handed to
+ * the SDK: no message, error or log line here contains it.
+ */
+import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
+import type { Message, MessageParam } from '@anthropic-ai/sdk/resources/messages/messages';
+import { DomainError } from '../../domain/errors.js';
+import type { Interpretation, SegmentInterpreter } from '../../domain/segments/interpret.js';
+import { assertDescriptionLength, grammarInterpreter } from '../../domain/segments/nl/parse.js';
+import { checkToolInput, segmentRulesTool, SYSTEM_PROMPT, TOOL_NAME, userTurn } from './segment-rules-tool.js';
+
+export interface ClaudeSegmentInterpreterOptions {
+  apiKey: string;
+  baseURL?: string;
+  model: string;
+  timeoutMs?: number;
+  maxTokens?: number;
+  /** SDK retries of failed HTTP requests (5xx, connection errors); default 2. */
+  maxRetries?: number;
+}
+
+const HINT = 'Try again, rephrase the description, or give explicit rules with define_segment';
+
+export function claudeSegmentInterpreter(opts: ClaudeSegmentInterpreterOptions): SegmentInterpreter {
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const client = new Anthropic({
+    apiKey: opts.apiKey,
+    baseURL: opts.baseURL ?? null,
+    timeout: timeoutMs,
+    maxRetries: opts.maxRetries ?? 2,
+    // The default logger is console, which writes to stdout: forbidden under the stdio transport.
+    logLevel: 'off',
+  });
+
+  async function ask(messages: MessageParam[], signal: AbortSignal | undefined): Promise<Message> {
+    try {
+      return await client.messages.create(
+        {
+          model: opts.model,
+          max_tokens: opts.maxTokens ?? 4096,
+          system: SYSTEM_PROMPT,
+          tools: [segmentRulesTool],
+          tool_choice: { type: 'tool', name: TOOL_NAME },
+          messages,
+        },
+        { signal },
+      );
+    } catch (err) {
+      throw upstreamError(err, timeoutMs);
+    }
+  }
+
+  return {
+    name: 'claude',
+    async interpret(description, { signal }): Promise<Interpretation> {
+      assertDescriptionLength(description);
+      const messages: MessageParam[] = [{ role: 'user', content: userTurn(description) }];
+      const first = await ask(messages, signal);
+      const firstUse = toolUse(first);
+      let checked = firstUse ? checkToolInput(firstUse.input) : ({ ok: false, error: `the answer did not call ${TOOL_NAME}` } as const);
+      if (!checked.ok && firstUse) {
+        messages.push(
+          { role: 'assistant', content: [{ type: 'tool_use', id: firstUse.id, name: firstUse.name, input: firstUse.input }] },
+          {
+            role: 'user',
+            content: [
+              {
+                type: 'tool_result',
+                tool_use_id: firstUse.id,
+                is_error: true,
+                content: `Invalid input for ${TOOL_NAME}: ${checked.error}. Call ${TOOL_NAME} again with corrected input; put any part you cannot express into "unparsed".`,
+              },
+            ],
+          },
+        );
+        const second = toolUse(await ask(messages, signal));
+        checked = second ? checkToolInput(second.input) : { ok: false, error: `the answer did not call ${TOOL_NAME}` };
+      }
+      if (!checked.ok) {
+        throw new DomainError('unavailable', `Claude's answer was invalid${firstUse ? ' twice' : ''}: ${truncate(checked.error, 600)}`, HINT);
+      }
+      return { ...checked.value, interpreter: 'claude' };
+    },
+  };
+}
+
+function toolUse(message: Message): { id: string; name: string; input: unknown } | undefined {
+  for (const block of message.content) {
+    if (block.type === 'tool_use' && block.name === TOOL_NAME) return { id: block.id, name: block.name, input: block.input };
+  }
+  return undefined;
+}
+
+/** Maps SDK failures to errors that name the problem but carry no upstream body and no key. */
+function upstreamError(err: unknown, timeoutMs: number): unknown {
+  if (err instanceof APIUserAbortError) return err;
+  if (err instanceof APIConnectionTimeoutError) return new DomainError('unavailable', `Claude did not answer within ${timeoutMs} ms`, HINT);
+  if (err instanceof APIConnectionError) return new DomainError('unavailable', 'Could not reach the Claude API (connection failed)', HINT);
+  if (err instanceof APIError) {
+    const status = err.status;
+    if (status === 401 || status === 403) return new DomainError('unavailable', `The Claude API refused the configured key (HTTP ${status})`, 'Check ANTHROPIC_API_KEY');
+    if (status === 429) return new DomainError('unavailable', 'The Claude API is rate limiting this server (HTTP 429)', HINT);
+    return new DomainError('unavailable', `The Claude API failed (HTTP ${status ?? 'error'})`, HINT);
+  }
+  return err;
+}
+
+function truncate(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}
+
+export interface SegmentInterpreterConfig {
+  ANTHROPIC_API_KEY?: string;
+  ANTHROPIC_BASE_URL?: string;
+  ANTHROPIC_MODEL: string;
+}
+
+/** Claude when an API key is configured, else the deterministic grammar. */
+export function createSegmentInterpreter(config: SegmentInterpreterConfig): SegmentInterpreter {
+  if (!config.ANTHROPIC_API_KEY) return grammarInterpreter;
+  return claudeSegmentInterpreter({
+    apiKey: config.ANTHROPIC_API_KEY,
+    model: config.ANTHROPIC_MODEL,
+    ...(config.ANTHROPIC_BASE_URL ? { baseURL: config.ANTHROPIC_BASE_URL } : {}),
+  });
+}
