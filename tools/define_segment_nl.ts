@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { DomainError } from '../src/domain/errors.js';
 import { explainNode } from '../src/domain/segments/explain.js';
+import { MAX_DESCRIPTION_CHARS as MAX_DESCRIPTION } from '../src/domain/segments/nl/parse.js';
 import { defineTool } from '../src/server/define.js';
 import { defineSegment } from '../src/services/segments.js';
 import { segmentDefinitionView } from '../src/views/segment.js';
 import { sampleSizeInput } from './define_segment.js';
 
-export const MAX_DESCRIPTION = 2000;
 
 export default defineTool({
   name: 'define_segment_nl',
@@ -34,9 +34,11 @@ It does not send anything. To give rules explicitly, use define_segment.`,
   async handler(input, ctx) {
     const interpretation = await ctx.interpreters.segments.interpret(input.description, { signal: ctx.signal });
     if (interpretation.unparsed.length > 0) {
+      const why = new Map((interpretation.problems ?? []).map((p) => [p.text, p.reason]));
+      const quoted = interpretation.unparsed.map((p) => (why.get(p) ? `"${p}" (${why.get(p)})` : `"${p}"`));
       throw new DomainError(
         'invalid_input',
-        `Could not interpret ${interpretation.unparsed.map((p) => `"${p}"`).join(', ')}; nothing was saved`,
+        `Could not interpret ${quoted.join(', ')}; nothing was saved`,
         'Rephrase those parts (e.g. "purchased more than 3 times in the last 90 days", "on the pro or max tier"), or give explicit rules with define_segment',
       );
     }

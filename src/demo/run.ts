@@ -30,6 +30,9 @@ export async function runDemo(config: Config, log: Logger, opts: DemoOptions): P
     say(`1. Seeding ${opts.users.toLocaleString()} synthetic users with 90 days of events (seed ${opts.seed})`);
     const seeded = await runSeed(app.store.executor, { workspaceId: opts.workspaceId, users: opts.users, days: 90, seed: opts.seed, reset: true });
     say(`   ${seeded.users.toLocaleString()} users, ${seeded.events.toLocaleString()} events in ${(seeded.ms / 1000).toFixed(1)} s`);
+    const aggregatesStarted = Date.now();
+    await app.store.events.rebuildAggregates(opts.workspaceId);
+    say(`   per-user event aggregates built in ${((Date.now() - aggregatesStarted) / 1000).toFixed(1)} s`);
 
     const client = await connectInProcess(app.ctx, localPrincipal(opts.workspaceId), { tools, resources, prompts }, 'demo');
     try {
@@ -48,9 +51,30 @@ async function story(client: InProcessClient, say: (line?: string) => void): Pro
   say(`2. Connected over MCP: ${toolList.length} tools (${toolList.map((t) => t.name).join(', ')})`);
 
   say();
-  say('3. create_campaign: a one-time email with two subject lines to test');
+  say('3. refresh_scores: RFM, churn risk (BG/NBD) and LTV (Gamma-Gamma) from purchase history');
+  const scores = await expectOk(client, 'refresh_scores', {});
+  const bg = (scores.params as { bgnbd: { r: number; alpha: number; a: number; b: number } | null }).bgnbd;
+  say(`   ${scores.scored} customers scored in ${scores.ms} ms${bg ? `; BG/NBD r=${bg.r.toFixed(3)} alpha=${bg.alpha.toFixed(2)} a=${bg.a.toFixed(3)} b=${bg.b.toFixed(3)}` : ''}`);
+  for (const note of scores.notes as string[]) say(`   note: ${note}`);
+
+  say();
+  const description =
+    'Find all users who: have been active in the last 30 days; have a churn risk score > 0.7; have not received a marketing email in 14 days; are on pro or max subscription tier';
+  say(`4. define_segment_nl: "${description}"`);
+  const segmentOut = await expectOk(client, 'define_segment_nl', { description, name: 'At-risk paying users', sample_size: 3 });
+  for (const clause of segmentOut.clauses as Array<{ text: string; restatement: string }>) say(`   "${clause.text}" -> ${clause.restatement}`);
+  say(`   ${segmentOut.estimated_size} users match (interpreter: ${segmentOut.interpreter}); sample: ${(segmentOut.sample as Array<{ user_id: string; tier: string }>).map((u) => `${u.user_id} (${u.tier})`).join(', ') || 'none'}`);
+  const broad = await expectOk(client, 'define_segment_nl', { description: 'pro or max users active in the last 30 days', name: 'Active paying users' });
+  say(`   a broader audience, "pro or max users active in the last 30 days": ${broad.estimated_size} users`);
+  const segmentId = (broad.segment as { id: string }).id;
+  const unclear = await client.callTool('define_segment_nl', { description: 'users on the platinum tier who love cats', dry_run: true });
+  say(`   an unclear description fails instead of guessing: ${unclear.text}`);
+
+  say();
+  say('5. create_campaign: a one-time email to that segment with two subject lines to test');
   const created = await expectOk(client, 'create_campaign', {
     name: 'Winter win-back',
+    segment_id: segmentId,
     description: 'Bring back pro and max users who went quiet',
     channels: ['email'],
     variants: [
@@ -64,12 +88,12 @@ async function story(client: InProcessClient, say: (line?: string) => void): Pro
   say(`   ${campaign.id} is a ${campaign.status}; variants ${campaign.variants.map((v) => `${v.key} (${v.weight * 100}%): "${v.subject}"`).join(', ')}`);
 
   say();
-  say('4. A mistake gets a clear error and changes nothing:');
+  say('6. A mistake gets a clear error and changes nothing:');
   const bad = await client.callTool('create_campaign', { name: 'Oops', channels: ['email'], variants: [{ body: 'no subject' }] });
   say(`   -> ${bad.text}`);
 
   say();
-  say('5. Edit the draft (create_campaign with campaign_id): raise the budget');
+  say('7. Edit the draft (create_campaign with campaign_id): raise the budget');
   const edited = await expectOk(client, 'create_campaign', {
     campaign_id: campaign.id,
     name: 'Winter win-back',
@@ -84,7 +108,7 @@ async function story(client: InProcessClient, say: (line?: string) => void): Pro
   say(`   version ${(edited.campaign as { version: number }).version}, budget ${(edited.campaign as { budget_credits: number }).budget_credits} credits`);
 
   say();
-  say('6. A weekly digest on a cron schedule in the user-facing time zone');
+  say('8. A weekly digest on a cron schedule in the user-facing time zone');
   await expectOk(client, 'create_campaign', {
     name: 'Monday digest',
     type: 'recurring',
@@ -94,21 +118,21 @@ async function story(client: InProcessClient, say: (line?: string) => void): Pro
   });
 
   say();
-  say('7. list_campaigns');
+  say('9. list_campaigns');
   const listed = await expectOk(client, 'list_campaigns', { limit: 10 });
   for (const c of listed.campaigns as Array<{ id: string; name: string; status: string; type: string; channels: string[] }>) {
     say(`   ${c.id}  ${c.status.padEnd(9)} ${c.type.padEnd(10)} ${c.channels.join('+').padEnd(11)} ${c.name}`);
   }
 
   say();
-  say('8. Lifecycle: archive the draft, then try to resume it');
+  say('10. Lifecycle: archive the draft, then try to resume it');
   const archived = await expectOk(client, 'update_campaign_status', { campaign_id: campaign.id, action: 'archive', reason: 'demo' });
   say(`   ${archived.previous_status} -> ${archived.status}`);
   const refused = await client.callTool('update_campaign_status', { campaign_id: campaign.id, action: 'resume' });
   say(`   resume -> ${refused.text}`);
 
   say();
-  say(`9. Resource campaign://${campaign.id}`);
+  say(`11. Resource campaign://${campaign.id}`);
   const state = JSON.parse(await client.readResource(`campaign://${campaign.id}`)) as {
     campaign: { status_history: Array<{ status: string; by: string }> };
     counters: Record<string, number>;
@@ -116,7 +140,21 @@ async function story(client: InProcessClient, say: (line?: string) => void): Pro
   say(`   history: ${state.campaign.status_history.map((h) => `${h.status} (by ${h.by})`).join(' -> ')}`);
   say(`   counters: ${JSON.stringify(state.counters)}`);
   say();
-  say('Done. Segments, sending, tracking and experiments arrive with their issues; see the README.');
+  say();
+  const someone = (segmentOut.sample as Array<{ user_id: string }>)[0] ?? (broad.sample as Array<{ user_id: string }>)[0];
+  if (someone) {
+    const profile = JSON.parse(await client.readResource(`user://${someone.user_id}/360`)) as {
+      subscription: { tier_code: string } | null;
+      activity: { total_events: number; revenue: number; last_seen: string | null };
+      scores: { rfm_segment: string | null; churn_risk: number | null } | null;
+      segments: Array<{ name: string }>;
+    };
+    say(`12. Resource user://${someone.user_id}/360`);
+    say(`   tier ${profile.subscription?.tier_code}, ${profile.activity.total_events} events, revenue $${profile.activity.revenue.toFixed(2)}, last seen ${profile.activity.last_seen}`);
+    say(`   RFM ${profile.scores?.rfm_segment ?? 'n/a'}, churn risk ${profile.scores?.churn_risk?.toFixed(2) ?? 'n/a'}; segments: ${profile.segments.map((x) => x.name).join(', ') || 'none'}`);
+    say();
+  }
+  say('Done. Sending, tracking and experiments arrive with their issues; see the README.');
 }
 
 async function expectOk(client: InProcessClient, name: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {

@@ -42,7 +42,8 @@ describe('tools/list', () => {
     const c = await connect(ro.ctx, principal('default'));
     try {
       const { tools } = await c.client.listTools();
-      expect(tools.map((x) => x.name).sort()).toEqual(['list_campaigns']);
+      expect(tools.map((x) => x.name).sort()).toEqual(['list_campaigns', 'list_segments', 'preview_segment']);
+      expect(tools.every((x) => x.annotations?.readOnlyHint === true)).toBe(true);
     } finally {
       await c.close();
       await ro.dispose();

@@ -16,6 +16,8 @@ export interface Interpretation {
   clauses: InterpretedClause[];
   /** Parts of the description that were not understood, quoted as written. Empty on success. */
   unparsed: string[];
+  /** Why each unparsed part could not be used, when the interpreter knows. */
+  problems?: Array<{ text: string; reason: string }>;
   interpreter: 'grammar' | 'claude' | 'intelligent_query';
 }
 
