@@ -25,6 +25,7 @@ const WS = 'bench';
 const NOW = new Date('2026-12-01T12:00:00Z');
 const DAY = 86_400_000;
 const RUNS = 5;
+const DIALECTS = (process.env.BENCH_DIALECTS ?? 'sqlite,postgres').split(',');
 
 interface Case {
   name: string;
@@ -161,8 +162,16 @@ const round = (x: number) => Math.round(x * 100) / 100;
 
 async function main() {
   console.log(`bench/segments: ${USERS.toLocaleString()} users, ~${EVENTS_PER_USER} events per user`);
-  const results = [];
+  const results: Row[] = [];
 
+  if (DIALECTS.includes('sqlite')) await runSqlite(results);
+  if (DIALECTS.includes('postgres')) await runPostgres(results);
+  report(results);
+}
+
+type Row = Awaited<ReturnType<typeof measure>>[number];
+
+async function runSqlite(results: Row[]) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-seg-'));
   const sqlite = await openStore({ databaseUrl: join(dir, 'bench.db'), clock: { now: () => NOW }, log: silentLogger });
   try {
@@ -172,7 +181,9 @@ async function main() {
     await sqlite.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
 
+async function runPostgres(results: Row[]) {
   const admin = postgres(PG_ADMIN, { max: 1, onnotice: () => {} });
   const name = `bench_seg_${process.pid}`;
   let pgOk = true;
@@ -195,7 +206,9 @@ async function main() {
     }
   }
   await admin.end();
+}
 
+function report(results: Row[]) {
   console.log('\n  dialect   ours ms   hand ms   ratio  same  size       segment');
   for (const r of results) {
     console.log(

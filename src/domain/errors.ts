@@ -31,3 +31,14 @@ export const notFound = (what: string, id: string, hint?: string) =>
   new DomainError('not_found', `${what} '${id}' not found`, hint);
 
 export const invalidInput = (message: string, hint?: string) => new DomainError('invalid_input', message, hint);
+
+/**
+ * The message to show a client for an expected failure, or null for a bug. Besides DomainError,
+ * adapters mark errors whose message is safe to show (no secret, no raw upstream body) with
+ * `exposeMessage = true`, e.g. a platform service that is down.
+ */
+export function userFacingMessage(err: unknown): string | null {
+  if (err instanceof DomainError) return err.toUserText();
+  if (err instanceof Error && (err as { exposeMessage?: unknown }).exposeMessage === true) return err.message;
+  return null;
+}

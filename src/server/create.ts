@@ -9,7 +9,7 @@ import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/proto
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import type { AppContext, HandlerContext } from '../context.js';
-import { DomainError } from '../domain/errors.js';
+import { DomainError, userFacingMessage } from '../domain/errors.js';
 import type { Principal } from '../domain/ports.js';
 import type { PromptDef, ResourceTemplateDef, ToolDef } from './define.js';
 
@@ -147,9 +147,10 @@ async function runTool(tool: ToolDef<any, any>, input: unknown, ctx: HandlerCont
     await audit('ok', output, {});
     return { content: [{ type: 'text', text: JSON.stringify(output) }], structuredContent: output as Record<string, unknown> };
   } catch (err) {
-    if (err instanceof DomainError) {
-      await audit('error', undefined, { code: err.code, message: err.message });
-      return errorResult(err.toUserText());
+    const shown = userFacingMessage(err);
+    if (shown !== null) {
+      await audit('error', undefined, { code: err instanceof DomainError ? err.code : 'upstream', message: shown });
+      return errorResult(shown);
     }
     const ref = randomUUID().slice(0, 8);
     ctx.log.error({ err, tool: tool.name, ref, workspace: ctx.workspaceId }, 'tool handler failed');
@@ -169,7 +170,8 @@ function requireScope(principal: Principal, scope: 'read', what: string): void {
 }
 
 function toProtocolError(err: unknown, app: AppContext, what: string): Error {
-  if (err instanceof DomainError) return new Error(err.toUserText());
+  const shown = userFacingMessage(err);
+  if (shown !== null) return new Error(shown);
   const ref = randomUUID().slice(0, 8);
   app.log.error({ err, what, ref }, 'resource read failed');
   return new Error(`Internal error reading ${what} (ref ${ref})`);
