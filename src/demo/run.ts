@@ -64,8 +64,9 @@ async function story(client: InProcessClient, say: (line?: string) => void): Pro
   const segmentOut = await expectOk(client, 'define_segment_nl', { description, name: 'At-risk paying users', sample_size: 3 });
   for (const clause of segmentOut.clauses as Array<{ text: string; restatement: string }>) say(`   "${clause.text}" -> ${clause.restatement}`);
   say(`   ${segmentOut.estimated_size} users match (interpreter: ${segmentOut.interpreter}); sample: ${(segmentOut.sample as Array<{ user_id: string; tier: string }>).map((u) => `${u.user_id} (${u.tier})`).join(', ') || 'none'}`);
-  const broad = await expectOk(client, 'define_segment_nl', { description: 'pro or max users active in the last 30 days', name: 'Active paying users' });
-  say(`   a broader audience, "pro or max users active in the last 30 days": ${broad.estimated_size} users`);
+  const broadText = 'users on the pro or max tier who have been active in the last 30 days';
+  const broad = await expectOk(client, 'define_segment_nl', { description: broadText, name: 'Active paying users' });
+  say(`   a broader audience, "${broadText}": ${broad.estimated_size} users`);
   const segmentId = (broad.segment as { id: string }).id;
   const unclear = await client.callTool('define_segment_nl', { description: 'users on the platinum tier who love cats', dry_run: true });
   say(`   an unclear description fails instead of guessing: ${unclear.text}`);
