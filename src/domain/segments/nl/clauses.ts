@@ -5,7 +5,8 @@
  * Pieces are separated by newlines, semicolons, bullets and sentence ends ("hard" separators);
  * a piece is AND-ed with the one before it unless it starts with "or". Within a piece, atoms are
  * separated by commas, "and", "or", "but", relative pronouns ("paying users who are from the
- * US"), and before "excluding", "except", "whose", "with" and "without", which stay in the atom.
+ * US"), and before "excluding", "except", "whose", "with" and "without", which stay in the atom;
+ * never inside parentheses, which are read with the words before them (see gloss.ts).
  * Negations ("not", "but not") always stay inside the atom they negate. Splitting too eagerly is
  * harmless: atoms are merged back when together they read as one condition.
  */
@@ -38,9 +39,13 @@ const LEAD =
 /** Moves a span's start past the preamble and connectors, and trims whitespace and final dots. */
 export function trimSpan(text: string, span: Span): Span {
   let { start, end } = span;
-  const lead = LEAD.exec(text.slice(start, end));
-  if (lead) start += lead[0].length;
-  while (start < end && /\s/.test(text[start]!)) start += 1;
+  for (let before = -1; before !== start; ) {
+    before = start;
+    const lead = LEAD.exec(text.slice(start, end));
+    if (lead) start += lead[0].length;
+    // A stray comma before the first condition (", spent over $500").
+    while (start < end && /[\s,]/.test(text[start]!)) start += 1;
+  }
   while (end > start && /[\s.]/.test(text[end - 1]!)) end -= 1;
   return { start, end };
 }
@@ -50,11 +55,14 @@ function softSplit(text: string, piece: Span): { atoms: Span[]; joins: JoinKind[
   const joins: JoinKind[] = [];
   const body = text.slice(piece.start, piece.end);
   let from = 0;
+  // Parentheses ("new users (signed up in the last 14 days)") are kept with the words before them.
+  const depth: number[] = [];
+  for (let k = 0, d = 0; k < body.length; k += 1) depth.push((d = Math.max(0, d + (body[k] === '(' ? 1 : body[k] === ')' ? -1 : 0))));
   SOFT.lastIndex = 0;
   for (let m = SOFT.exec(body); m; m = SOFT.exec(body)) {
     // "1,000" is a number, not two atoms.
     if (/^,/.test(m[0]) && /\d$/.test(body.slice(0, m.index)) && /^,\d{3}(?!\d)/.test(body.slice(m.index))) continue;
-    if (m.index === 0) continue;
+    if (m.index === 0 || depth[m.index]! > 0) continue;
     atoms.push({ start: piece.start + from, end: piece.start + m.index });
     const word = m[0].toLowerCase();
     joins.push(/\bor\b/.test(word) ? 'or' : /\b(?:and|but)\b/.test(word) || m[0].trim() === '' ? 'and' : ',');

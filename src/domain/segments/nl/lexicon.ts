@@ -29,6 +29,27 @@ export const COUNTRY_NAMES: Readonly<Record<string, string>> = {
   slovakia: 'SK', bulgaria: 'BG', serbia: 'RS',
 };
 
+/**
+ * Nationality adjectives ("German users") to codes. "English" is left out: it names a language
+ * as often as a nationality (see AMBIGUOUS_DEMONYMS).
+ */
+export const DEMONYMS: Readonly<Record<string, string>> = {
+  american: 'US', british: 'GB', german: 'DE', french: 'FR', spanish: 'ES', italian: 'IT', dutch: 'NL', belgian: 'BE',
+  swiss: 'CH', austrian: 'AT', swedish: 'SE', norwegian: 'NO', danish: 'DK', finnish: 'FI', irish: 'IE', portuguese: 'PT',
+  polish: 'PL', czech: 'CZ', greek: 'GR', hungarian: 'HU', romanian: 'RO', ukrainian: 'UA', turkish: 'TR', russian: 'RU',
+  canadian: 'CA', mexican: 'MX', brazilian: 'BR', argentine: 'AR', argentinian: 'AR', argentinean: 'AR', colombian: 'CO',
+  chilean: 'CL', peruvian: 'PE', indian: 'IN', chinese: 'CN', japanese: 'JP', korean: 'KR', 'south korean': 'KR',
+  singaporean: 'SG', indonesian: 'ID', filipino: 'PH', vietnamese: 'VN', thai: 'TH', malaysian: 'MY', australian: 'AU',
+  'new zealand': 'NZ', 'south african': 'ZA', nigerian: 'NG', egyptian: 'EG', kenyan: 'KE', moroccan: 'MA', emirati: 'AE',
+  saudi: 'SA', israeli: 'IL', pakistani: 'PK', bangladeshi: 'BD', taiwanese: 'TW', luxembourgish: 'LU', icelandic: 'IS',
+  estonian: 'EE', latvian: 'LV', lithuanian: 'LT', croatian: 'HR', slovenian: 'SI', slovak: 'SK', bulgarian: 'BG', serbian: 'RS',
+};
+
+/** Adjectives that could be a nationality or a language, with what to write instead. */
+export const AMBIGUOUS_DEMONYMS: Readonly<Record<string, string>> = {
+  english: "'English speakers' (locale) or 'from the UK' (country)",
+};
+
 /** ISO 3166-1 alpha-2 codes that are assigned. */
 const ISO_CODES = new Set(
   (

@@ -5,13 +5,17 @@
  * Clauses are AND-ed unless joined by "or" (AND binds tighter: "a and b or c" is (a and b) or c);
  * a comma takes the meaning of the next "and"/"or" in its piece ("a, b or c" is a or b or c).
  * Adjacent atoms are merged when together they form one condition ("pro or max tier", "from
- * Germany, France or Spain"), longest first.
+ * Germany, France or Spain") or several side by side ("pro or max users active in the last 30
+ * days"), longest first. A part that is not understood on its own may point back at the clause
+ * before it ("but not in the last 3 weeks", see refs.ts).
  */
 import { DomainError } from '../../errors.js';
 import { MAX_CONDITIONS, RULES_VERSION, ruleNode, segmentRules, type RuleNode, type SegmentRules } from '../ast.js';
 import type { InterpretedClause, Interpretation, SegmentInterpreter } from '../interpret.js';
 import { splitDescription, trimSpan, type JoinKind, type Piece, type Span } from './clauses.js';
-import { MAX_CLAUSE_CHARS, recognize } from './recognize.js';
+import { combine, leaves, previousRun, type Item } from './combine.js';
+import { MAX_CLAUSE_CHARS, recognize, type Memo } from './recognize.js';
+import { resolveReference } from './refs.js';
 import type { Recognized } from './types.js';
 
 export const MAX_DESCRIPTION_CHARS = 2000;
@@ -68,7 +72,7 @@ function validated(r: Recognized | null): Recognized | null {
 }
 
 /** Merges atoms into units: the longest run that reads as a condition, else the longest run with a specific problem. */
-function units(text: string, piece: Piece, seen: Map<string, Recognized | null>): Unit[] {
+function units(text: string, piece: Piece, seen: Map<string, Recognized | null>, memo: Memo): Unit[] {
   const out: Unit[] = [];
   const { atoms, joins } = piece;
   for (let i = 0; i < atoms.length; ) {
@@ -80,7 +84,7 @@ function units(text: string, piece: Piece, seen: Map<string, Recognized | null>)
       const clause = text.slice(span.start, span.end);
       let result = seen.get(clause);
       if (result === undefined) {
-        result = validated(recognize(clause));
+        result = validated(recognize(clause, memo));
         seen.set(clause, result);
       }
       if (result && 'node' in result) {
@@ -102,50 +106,35 @@ function units(text: string, piece: Piece, seen: Map<string, Recognized | null>)
   return out;
 }
 
-function group(kind: 'and' | 'or', nodes: RuleNode[]): RuleNode | undefined {
-  const flat = nodes.flatMap((n) => (n.kind === kind ? n.children : [n]));
-  if (flat.length === 0) return undefined;
-  return flat.length === 1 ? flat[0] : { kind, children: flat };
-}
-
-/** (a and b) or (c) ...: AND binds tighter than OR; a comma takes the next explicit join's kind. */
-function combine(items: { node?: RuleNode; join?: JoinKind }[]): RuleNode | undefined {
-  const joins = items.map((it, k) => {
-    if (it.join !== ',') return it.join;
-    const next = items.slice(k + 1).find((x) => x.join === 'and' || x.join === 'or');
-    return next?.join ?? 'and';
-  });
-  const runs: RuleNode[][] = [[]];
-  items.forEach((it, k) => {
-    if (it.node) runs[runs.length - 1]!.push(it.node);
-    if (joins[k] === 'or') runs.push([]);
-  });
-  return group('or', runs.map((r) => group('and', r)).filter((n): n is RuleNode => n !== undefined));
-}
-
-const leaves = (n: RuleNode): number =>
-  n.kind === 'and' || n.kind === 'or' ? n.children.reduce((s, c) => s + leaves(c), 0) : n.kind === 'not' ? leaves(n.child) : 1;
-
 export function parseDescription(description: string): GrammarInterpretation {
   assertDescriptionLength(description);
   const clauses: InterpretedClause[] = [];
   const failed: (Unit & { reason: string })[] = [];
-  const pieceItems: { node?: RuleNode; join?: JoinKind }[] = [];
+  const pieceItems: Item[] = [];
   let conditions = 0;
   let lastWasFailure = false;
+  let lastNode: RuleNode | undefined;
 
   const pieces = splitDescription(description);
   const seen = new Map<string, Recognized | null>();
+  const memo: Memo = new Map();
   pieces.forEach((piece, p) => {
-    const items: { node?: RuleNode; join?: JoinKind }[] = [];
-    for (const u of units(description, piece, seen)) {
+    const items: Item[] = [];
+    for (const u of units(description, piece, seen, memo)) {
       let r = u.result;
+      if (!r || 'problem' in r) {
+        // "but not in the last 3 weeks", "have not purchased since": read against what came just before.
+        const before = items.length ? previousRun(items) : lastNode && !lastWasFailure ? [lastNode] : [];
+        const ref = validated(resolveReference(description.slice(u.start, u.end), before));
+        if (ref && (!r || 'node' in ref)) r = ref;
+      }
       if (r && 'node' in r && conditions + leaves(r.node) > MAX_CONDITIONS) r = { problem: `a segment may have at most ${MAX_CONDITIONS} conditions` };
       if (r && 'node' in r) {
         conditions += leaves(r.node);
         clauses.push({ text: description.slice(u.start, u.end), node: r.node });
         items.push({ node: r.node, join: u.join });
         lastWasFailure = false;
+        lastNode = r.node;
         continue;
       }
       const reason = r ? r.problem : NOT_UNDERSTOOD;

@@ -1,62 +1,43 @@
 /**
- * Turns the text of one clause into a condition: normalise, drop fillers ("who", "have been"),
- * try every pattern on the whole clause, and if none matches, peel one negation ("not", "never",
- * "no", "without", "excluding") and try again, negating what the rest means.
+ * Turns the text of one clause into a condition (or several written side by side): a definition
+ * in parentheses (gloss.ts), one condition (single.ts), conditions side by side (juxtapose.ts),
+ * and, when nothing reads, whether a calendar period is the reason (calendar.ts).
  */
-import { negate } from './negate.js';
-import { normalizeClause } from './normalize.js';
-import { PATTERNS } from './patterns/index.js';
-import { NUM } from './phrases.js';
+import { calendarProblem } from './calendar.js';
+import { gloss } from './gloss.js';
+import { juxtapose } from './juxtapose.js';
+import { recognizeOne } from './single.js';
 import type { Recognized } from './types.js';
 
-/** No single condition is written in more words than this; longer text is not one clause. */
-export const MAX_CLAUSE_CHARS = 400;
+export { MAX_CLAUSE_CHARS } from './single.js';
 
-const FILLERS =
-  /^(?:(?:and|or|also|plus|then|either|both|but|as well as|who|that|which|whose|where|with|they|those|ones?|users?|people|customers?|persons?|anyone|everyone|someone)\b[\s,:]*)+/i;
-const AUX = /^(?:(?:have|has|had|are|is|am|was|were|been|be|being|do|does|did|must|currently|still|ever|already)\s+)+/i;
-const NEGATION =
-  /^(?:(?:not|never|no longer|without|excluding|except(?: for)?|none of|neither)\s+|non(?:-|\s)|no\s+(?!(?:more|less|fewer|longer|later|earlier)\b))/i;
+/** At most this many conditions are read side by side in one clause (after the first). */
+const MAX_SIDE_BY_SIDE = 3;
 
-const BETWEEN = new RegExp(`\\bbetween (\\$?${NUM}%?) and (\\$?${NUM}%?)`, 'i');
+/** Readings of texts already seen within one description (keyed by depth and text). */
+export type Memo = Map<string, Recognized | null>;
 
-/** "between 3 and 5" is read as "at least 3" and "at most 5", each by the same pattern. */
-function match(clause: string): Recognized | null {
-  const between = BETWEEN.exec(clause);
-  if (between) {
-    const low = matchOne(clause.replace(between[0], `at least ${between[1]}`));
-    const high = matchOne(clause.replace(between[0], `at most ${between[2]}`));
-    if (low && 'problem' in low) return low;
-    if (high && 'problem' in high) return high;
-    return low && high ? { node: { kind: 'and', children: [low.node, high.node] } } : null;
-  }
-  return matchOne(clause);
+function cached(memo: Memo, key: string, compute: () => Recognized | null): Recognized | null {
+  if (memo.has(key)) return memo.get(key)!;
+  const r = compute();
+  memo.set(key, r);
+  return r;
 }
 
-function matchOne(clause: string): Recognized | null {
-  for (const p of PATTERNS) {
-    const m = p.re.exec(clause);
-    if (!m) continue;
-    const r = p.build(m.groups ?? {}, clause);
-    if (r) return r;
-  }
-  return null;
+const one = (text: string, memo: Memo) => cached(memo, `1\u0000${text}`, () => recognizeOne(text));
+
+function compound(text: string, depth: number, memo: Memo): Recognized | null {
+  return cached(memo, `${depth + 2}\u0000${text}`, () => {
+    const r = one(text, memo);
+    if (r && 'node' in r) return r;
+    const side = depth > 0 ? juxtapose(text, (s) => one(s, memo), (s) => compound(s, depth - 1, memo)) : null;
+    if (side && 'node' in side) return side;
+    return r ?? side ?? calendarProblem(text, recognizeOne);
+  });
 }
 
 /** The condition a clause states, a reason it cannot be one, or null when it is not understood. */
-export function recognize(text: string): Recognized | null {
-  let s = normalizeClause(text).replace(FILLERS, '');
-  if (!s) return null;
-  if (s.length > MAX_CLAUSE_CHARS) return { problem: `this part is too long (over ${MAX_CLAUSE_CHARS} characters) to be one condition` };
-  let negated = false;
-  for (let round = 0; round < 3; round += 1) {
-    s = s.replace(AUX, '');
-    const r = match(s);
-    if (r) return negated && 'node' in r ? { node: negate(r.node) } : r;
-    const m = NEGATION.exec(s);
-    if (!m) return null;
-    negated = !negated;
-    s = s.slice(m[0].length).replace(FILLERS, '');
-  }
-  return null;
+export function recognize(text: string, memo: Memo = new Map()): Recognized | null {
+  const glossed = gloss(text, (s) => compound(s, MAX_SIDE_BY_SIDE, memo));
+  return glossed !== undefined ? glossed : compound(text, MAX_SIDE_BY_SIDE, memo);
 }

@@ -1,11 +1,12 @@
 /**
  * Every recogniser, in the order they are tried; the first whose pattern matches the whole
  * clause decides. Specific phrasings come before general ones (scores before RFM labels,
- * subscription statuses before tiers, snake_case traits last).
+ * subscription statuses before tiers, snake_case traits and undefined labels last).
  */
 import type { Pattern } from '../types.js';
 import { behaviourPatterns } from './behaviour.js';
 import { engagementPatterns } from './engagement.js';
+import { labelPatterns } from './labels.js';
 import { profilePatterns } from './profile.js';
 import { scorePatterns } from './scores.js';
 import { subscriptionPatterns } from './subscription.js';
@@ -18,4 +19,5 @@ export const PATTERNS: readonly Pattern[] = [
   ...behaviourPatterns,
   ...profilePatterns,
   ...traitPatterns,
+  ...labelPatterns,
 ];

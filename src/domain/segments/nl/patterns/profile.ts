@@ -1,7 +1,7 @@
 /**
  * Profile: account fields (country, time zone, locale, status) and when the account signed up.
  */
-import { COUNTRY_NAMES, LANGUAGES, canonicalLocale, isCountryCode } from '../lexicon.js';
+import { AMBIGUOUS_DEMONYMS, COUNTRY_NAMES, DEMONYMS, LANGUAGES, canonicalLocale, isCountryCode } from '../lexicon.js';
 import { anchored, DURATION, readDays, WINDOW } from '../phrases.js';
 import { pattern, type Pattern, type Problem, type Recognized } from '../types.js';
 import { canonicalTimeZone } from './timezones.js';
@@ -12,6 +12,8 @@ const listOf = (item: string, max = 19) => `${item}(?:${SEP}${item}){0,${max}}`;
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const NAMES = Object.keys(COUNTRY_NAMES).sort((a, b) => b.length - a.length).map(escape).join('|');
 const COUNTRY = `(?:the )?(?:${NAMES}|[a-z]{2})`;
+const DEMONYM = `(?:${Object.keys({ ...DEMONYMS, ...AMBIGUOUS_DEMONYMS }).sort((a, b) => b.length - a.length).join('|')})`;
+const NATIONALS = '(?:users?|customers?|people|persons|members|subscribers|accounts|shoppers|buyers|clients|nationals|citizens|residents)';
 const PLACE = '(?:from|in|based in|located in|living in|lives? in|residing in|resident in|live in)';
 const FIRM_PLACE = '(?:from|based in|located in|living in|lives? in|residing in|resident in|live in)';
 
@@ -34,6 +36,14 @@ function countries(text: string, anyCaseCodes: boolean): { codes: string[] } | {
     else unknown.push(item);
   }
   return unknown.length ? { unknown } : { codes };
+}
+
+/** "German", "French or Belgian": the country; "English" is refused (the language, or England?). */
+function demonyms(text: string): Recognized {
+  const items = listItems(text).map((d) => d.toLowerCase());
+  const ambiguous = items.find((d) => AMBIGUOUS_DEMONYMS[d]);
+  if (ambiguous) return { problem: `'${listItems(text).find((d) => d.toLowerCase() === ambiguous)}' may mean a language or a country; say ${AMBIGUOUS_DEMONYMS[ambiguous]}` };
+  return eqOrIn('country', items.map((d) => DEMONYMS[d]!));
 }
 
 const unknownCountry = (unknown: string[]): Problem => ({
@@ -149,5 +159,8 @@ export const profilePatterns: Pattern[] = [
     const before = /^(?:before|prior to|on or before|earlier than)$/i.test(g.dir!);
     return { node: { kind: 'signup', op: before ? 'before' : 'after', at: r.at } };
   }),
+
+  // Nationality adjectives: "German users", "French or Belgian customers" ("and" means either).
+  pattern(anchored(`(?:the )?(?<dems>${listOf(DEMONYM, 9)})(?: ${NATIONALS})?`), (g) => demonyms(g.dems!)),
 ];
 

@@ -44,12 +44,13 @@ function rfm(text: string, strict: boolean): Recognized | null {
 const SEP = '(?:, (?:or |and )?| or | and )';
 const RFM_LIST = `(?<labels>(?:${RFM_SOURCE})(?:${SEP}(?:${RFM_SOURCE})){0,10})`;
 const ANY_LIST = `(?<labels>[a-z][a-z' -]{0,40}(?:${SEP}[a-z][a-z' -]{0,40}){0,10})`;
+const PEOPLE = '(?: (?:users?|customers?|people|accounts|subscribers))?';
 const CHURN = '(?:an? |their |the )?(?:predicted )?churn(?:[ _](?:risk|probability|likelihood|score))*';
 
 export const scorePatterns: Pattern[] = [
   pattern(anchored(CHURN, '(?: is| of)? ', cmpNum('c', { pct: true, bare: false })), churn),
-  pattern(anchored('(?:an? )?(?:high|higher|elevated)[ -]churn(?:[ -](?:risk|probability))?(?: scores?)?'), () => high),
-  pattern(anchored('(?:an? )?(?:low|lower)[ -]churn(?:[ -](?:risk|probability))?(?: scores?)?'), () => low),
+  pattern(anchored('(?:an? )?(?:high|higher|elevated)[ -]churn(?:[ -](?:risk|probability))?(?: scores?)?', PEOPLE), () => high),
+  pattern(anchored('(?:an? )?(?:low|lower)[ -]churn(?:[ -](?:risk|probability))?(?: scores?)?', PEOPLE), () => low),
   pattern(anchored('(?:an? )?(?:high|elevated) (?:risk|chance|likelihood) of churn(?:ing)?|(?:likely|probably going) to churn|at (?:high )?risk of churn(?:ing)?'), () => high),
   pattern(anchored('(?:an? )?low (?:risk|chance|likelihood) of churn(?:ing)?|unlikely to churn'), () => low),
 

@@ -47,6 +47,9 @@ export const subscriptionPatterns: Pattern[] = [
     anchored(`(?:(?:on|in|at|with|have|has) )?(?:an? |any |the )?(?:trials?|trialing|trialling|trialists?|(?:free )?trial (?:period|plan|subscription|users?|accounts?|customers?)s?|free trials?|in trial)`),
     () => ({ node: { kind: 'subscription', field: 'is_trial', op: 'eq', value: true } }),
   ),
+  pattern(anchored('(?:their |the |a )?(?:free )?trial (?:is |was )?(?:still )?(?:active|ongoing|running|live|current|in progress)'), () => ({
+    node: { kind: 'subscription', field: 'is_trial', op: 'eq', value: true },
+  })),
   pattern(
     anchored(`(?:paying|paid)(?: ${PEOPLE})?|(?:(?:on|with|have|has) )?(?:an? |any |the )?(?:paid|paying) (?:plans?|tiers?|subscriptions?)`),
     () => ({ node: { kind: 'subscription', field: 'tier', op: 'in', value: [...PAYING_TIERS] } }),
@@ -57,10 +60,14 @@ export const subscriptionPatterns: Pattern[] = [
   pattern(anchored(`(?:canceled|cancelled) (?:their |a |the )?subscriptions?`), () => status('canceled')),
   pattern(anchored(`(?:paused) (?:their |a |the )?subscriptions?`), () => status('paused')),
 
-  pattern(anchored(`(?:(?:on|in|at|with|using|have|has|subscribed to|paying for) )?(?:an? |the )?${LIST} ${TIER_WORDS}`), (g) => tiers(g.tiers!, true)!),
+  pattern(anchored(`(?:(?:on|in|at|with|using|have|has|subscribed to|paying for) )?(?:an? |the )?${LIST} ${TIER_WORDS}(?: ${PEOPLE})?`), (g) => tiers(g.tiers!, true)!),
   pattern(anchored(`(?:subscription |plan |pricing )?(?:tier|plan)(?: is| =| of| in)?(?: one of)? ${LIST}`), (g) => tiers(g.tiers!, true)!),
   // Only known tiers, since nothing else says these words are tiers.
-  pattern(anchored(`(?:(?:on|in) )?(?:the )?${LIST}(?: ${PEOPLE})?`), (g) => tiers(g.tiers!, false)),
+  pattern(anchored(`(?:(?:on|in) )?(?:the )?${LIST}(?: (?<people>${PEOPLE}))?`), (g) =>
+    /^team$/i.test(g.tiers!) && /^members?$/i.test(g.people ?? '')
+      ? { problem: "'team members' may mean people on the team tier or members of a team; say 'on the team plan'" }
+      : tiers(g.tiers!, false),
+  ),
 
   pattern(anchored('(?:no|0) credits?(?: left| remaining)?|(?:out of|ran out of|run out of|running out of|exhausted(?: their)?|used up(?: their| all)?|used all(?: of)?(?: their)?) credits'), () => ({
     node: { kind: 'subscription', field: 'credits_remaining', op: 'eq', value: 0 },
