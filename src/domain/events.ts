@@ -1,11 +1,21 @@
 /** Behavioural events as the store keeps them, and the Store's event repository port. */
+
+/**
+ * The property holding an event's monetary value. Its numeric value is also stored in the events
+ * table's `value` column (NULL when absent or not a number) so that sums over it read an index
+ * instead of parsing JSON; every writer derives `value` with eventValue().
+ */
+export const VALUE_PROPERTY = 'amount';
+
+export function eventValue(properties: Record<string, unknown>): number | null {
+  const v = properties[VALUE_PROPERTY];
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
 export interface TrackedEvent {
   id: string;
   user_id: string;
   type: string;
   properties: Record<string, unknown>;
-  /** A numeric value carried by the event (e.g. a purchase amount), summed into aggregates. */
-  value?: number | null;
   occurred_at: Date;
   source?: string;
 }

@@ -1,5 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
-import type { EventRepo } from '../../domain/events.js';
+import { eventValue, type EventRepo } from '../../domain/events.js';
 import type { Clock } from '../../domain/ports.js';
 import type { Executor } from '../executor.js';
 import { greatest, least } from '../segments/dialect.js';
@@ -23,7 +23,7 @@ export function eventRepo(x: Executor, clock: Clock): EventRepo {
                 userId: ev.user_id,
                 type: ev.type,
                 properties: ev.properties,
-                value: ev.value ?? null,
+                value: eventValue(ev.properties),
                 source: ev.source ?? 'api',
                 occurredAt: ev.occurred_at,
                 receivedAt: received,

@@ -81,7 +81,7 @@ export const events = pgTable(
   (t) => [
     uniqueIndex('events_ws_id_uq').on(t.workspaceId, t.id),
     index('events_ws_user_type_time_idx').on(t.workspaceId, t.userId, t.type, t.occurredAt),
-    index('events_ws_type_time_user_idx').on(t.workspaceId, t.type, t.occurredAt, t.userId),
+    index('events_ws_type_user_time_idx').on(t.workspaceId, t.type, t.userId, t.occurredAt, t.value),
   ],
 );
 
@@ -103,7 +103,7 @@ export const userEventSummary = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.workspaceId, t.userId, t.eventType] }),
-    index('user_event_summary_type_last_idx').on(t.workspaceId, t.eventType, t.lastAt),
+    index('user_event_summary_type_last_idx').on(t.workspaceId, t.eventType, t.lastAt, t.userId),
   ],
 );
 

@@ -13,6 +13,7 @@ import { and, eq, gte, inArray, isNull, lt, ne, not, notInArray, or, sql, type S
 import type { AnyColumn } from 'drizzle-orm';
 import type { Condition, PropertyFilter, RuleNode } from '../../domain/segments/ast.js';
 import { DomainError } from '../../domain/errors.js';
+import { VALUE_PROPERTY } from '../../domain/events.js';
 import type { Tables } from '../executor.js';
 import { jsonAccess, type Dialect, type JsonAccess } from './dialect.js';
 
@@ -103,7 +104,9 @@ function compileCondition(c: Condition, ctx: CompileContext, stack: string[]): S
     case 'event_sum': {
       const zeroMatches = numberMatches(0, c.op, c.value);
       const where = eventFilter(ctx, c.event_type, c.window_days, []);
-      const total = sql`coalesce(sum(${json.number(e.properties, c.property)}), 0)`;
+      // The value property is mirrored in events.value (see VALUE_PROPERTY): sum the column.
+      const summed = c.property === VALUE_PROPERTY ? e.value : json.number(e.properties, c.property);
+      const total = sql`coalesce(sum(${summed}), 0)`;
       const having = numberCompare(total, c.op, c.value);
       const sub = sql`select ${e.userId} from ${e} where ${where} group by ${e.userId} having ${zeroMatches ? not(having) : having}`;
       return userIn(sub, !zeroMatches);
