@@ -81,7 +81,7 @@ describe.each(await dialects())('segment tools on %s', (dialect) => {
     await t.store.executor.run((db) => db.update(users).set({ tier: 'free' }));
     const after = await mcp.ok('preview_segment', { segment_id: out.segment.id });
     expect(after.size).toBe(out.estimated_size);
-    expect((await mcp.ok('preview_segment', { rules: proOrMax })).size).toBe(0);
+    expect((await mcp.ok('define_segment', { name: 'probe', rules: proOrMax, dry_run: true })).estimated_size).toBe(0);
   });
 
   it('defines from words with the deterministic grammar and says how each clause was read', async () => {
@@ -131,11 +131,11 @@ describe.each(await dialects())('segment tools on %s', (dialect) => {
     expect(mine.segments.length).toBeGreaterThan(0);
     expect((await other.ok('list_segments', { limit: 100 })).segments).toEqual([]);
     expect(await other.fail('preview_segment', { segment_id: mine.segments[0].id })).toContain('not found');
-    expect((await other.ok('preview_segment', { rules: { version: 1, root: { kind: 'consent', channel: 'in_app', subscribed: true } } })).size).toBe(0);
+    expect((await other.ok('define_segment', { name: 'probe', rules: { version: 1, root: { kind: 'consent', channel: 'in_app', subscribed: true } }, dry_run: true })).estimated_size).toBe(0);
   });
 
   it('serves the user 360 resource', async () => {
-    const [someone] = (await mcp.ok('preview_segment', { rules: { version: 1, root: { kind: 'last_event', event_type: 'purchase', op: 'within_last', days: 60 } }, sample_size: 1 })).sample;
+    const [someone] = (await mcp.ok('define_segment', { name: 'probe', rules: { version: 1, root: { kind: 'last_event', event_type: 'purchase', op: 'within_last', days: 60 } }, sample_size: 1, dry_run: true })).sample;
     const read = await mcp.client.readResource({ uri: `user://${someone.user_id}/360` });
     const view = JSON.parse((read.contents[0] as { text: string }).text);
     expect(view).toMatchObject({ user_id: someone.user_id, sources: { profile: 'embedded' }, subscription: { tier_code: 'free' } });
