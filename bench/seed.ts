@@ -1,7 +1,8 @@
 /**
- * Seeding benchmark: 1M users / ~10M events into a fresh SQLite file and a fresh PostgreSQL
- * database, next to a raw SQLite baseline (plain rows, no indexes, one prepared statement, one
- * transaction). Each measurement runs in its own child process so peak RSS is per dialect.
+ * Seeding benchmark: 1M users / ~10M events (and their ~2.5M user_event_summary rows) into a
+ * fresh SQLite file and a fresh PostgreSQL database, next to a raw SQLite baseline: the same
+ * numbers of plain rows into tables with the same columns and no indexes, one prepared statement
+ * per table, one transaction. Each measurement runs in its own child process so peak RSS is per run.
  *
  *   npx tsx bench/seed.ts        (BENCH_SEED_USERS, BENCH_SEED_EVENTS_PER_USER, BENCH_PG_URL)
  *
@@ -9,7 +10,7 @@
  */
 import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -28,11 +29,17 @@ const TARGET_PEAK_RSS_MB = 500;
 
 type Kind = 'baseline' | 'sqlite' | 'postgres';
 
-interface Measurement {
-  kind: Kind;
+interface Counts {
   users: number;
   events: number;
+  summaries: number;
+}
+
+interface Measurement extends Counts {
+  kind: Kind;
   ms: number;
+  /** 1-minute load average when the run started: other processes skew the figures. */
+  load1?: number;
   peakRssMb: number;
   maxRssMb: number;
   skipped?: string;
@@ -58,9 +65,9 @@ async function measureSqlite(): Promise<Measurement> {
     const r = await runSeed(store.executor, { workspaceId: 'bench', users: USERS, days: 90, seed: 42, eventsPerUser: EVENTS_PER_USER, now: NOW });
     const rss = stop();
     const raw = store.executor.raw;
-    if (raw.dialect === 'sqlite') verifyCounts(r, raw.db.prepare('select (select count(*) from users) as users, (select count(*) from events) as events').get());
+    if (raw.dialect === 'sqlite') verifyCounts(r, raw.db.prepare(COUNT_SQL).get());
     await store.close();
-    return { kind: 'sqlite', users: r.users, events: r.events, ms: r.ms, ...rss };
+    return { kind: 'sqlite', users: r.users, events: r.events, summaries: r.summaries, ms: r.ms, ...rss };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -73,7 +80,7 @@ async function measurePostgres(): Promise<Measurement> {
     await admin`select 1`;
   } catch (err) {
     await admin.end({ timeout: 1 }).catch(() => {});
-    return { kind: 'postgres', users: 0, events: 0, ms: 0, peakRssMb: 0, maxRssMb: 0, skipped: `PostgreSQL unreachable at ${PG_URL}: ${(err as Error).message}` };
+    return { kind: 'postgres', users: 0, events: 0, summaries: 0, ms: 0, peakRssMb: 0, maxRssMb: 0, skipped: `PostgreSQL unreachable at ${PG_URL}: ${(err as Error).message}` };
   }
   await admin.unsafe(`create database ${name}`);
   try {
@@ -85,27 +92,32 @@ async function measurePostgres(): Promise<Measurement> {
     const rss = stop();
     const raw = store.executor.raw;
     if (raw.dialect === 'postgres') {
-      const [counts] = await raw.sql`select (select count(*)::int from users) as users, (select count(*)::int from events) as events`;
+      const [counts] = await raw.sql.unsafe(COUNT_SQL.replaceAll('count(*)', 'count(*)::int'));
       verifyCounts(r, counts);
     }
     await store.close();
-    return { kind: 'postgres', users: r.users, events: r.events, ms: r.ms, ...rss };
+    return { kind: 'postgres', users: r.users, events: r.events, summaries: r.summaries, ms: r.ms, ...rss };
   } finally {
     await admin.unsafe(`drop database if exists ${name} with (force)`);
     await admin.end({ timeout: 5 });
   }
 }
 
-function verifyCounts(r: { users: number; events: number }, counts: unknown): void {
-  const c = counts as { users: number; events: number } | undefined;
-  if (c?.users !== r.users || c.events !== r.events) throw new Error(`row counts differ: reported ${JSON.stringify(r)}, found ${JSON.stringify(c)}`);
+const COUNT_SQL =
+  'select (select count(*) from users) as users, (select count(*) from events) as events, (select count(*) from user_event_summary) as summaries';
+
+function verifyCounts(r: Counts, counts: unknown): void {
+  const c = counts as Counts | undefined;
+  if (c?.users !== r.users || c.events !== r.events || c.summaries !== r.summaries) {
+    throw new Error(`row counts differ: reported ${JSON.stringify(r)}, found ${JSON.stringify(c)}`);
+  }
 }
 
 /**
  * The raw baseline: the same numbers of rows, shaped like users and events (values cycled from a
  * small pool of generated rows, ids unique), into tables with the same columns and no indexes.
  */
-function measureBaseline(): Measurement {
+function measureBaseline(counts: Counts): Measurement {
   const dir = mkdtempSync(join(tmpdir(), 'bench-seed-raw-'));
   try {
     const db = new Database(join(dir, 'raw.db'));
@@ -116,53 +128,66 @@ function measureBaseline(): Measurement {
       subscription_status text not null, is_trial integer not null, credits_remaining integer not null,
       consent_email integer not null, consent_push integer not null, consent_sms integer not null,
       consent_in_app integer not null, consent_webhook integer not null, traits text not null,
-      created_at integer not null, updated_at integer not null)`);
+      created_at integer not null, updated_at integer not null, last_event_at integer)`);
     db.exec(`create table events_plain (workspace_id text not null, id text not null, user_id text not null, type text not null,
       properties text not null, value real, source text not null, occurred_at integer not null, received_at integer not null)`);
+    db.exec(`create table summary_plain (workspace_id text not null, user_id text not null, event_type text not null,
+      count integer not null, value_sum real not null, first_at integer not null, last_at integer not null)`);
     const pool = [...generateBatches({ seed: 1, users: 1000, days: 90, now: NOW, workspaceId: 'bench', eventsPerUser: EVENTS_PER_USER })][0]!;
     // Whole parameter arrays, reused with only the id slot changing, so the loop measures SQLite.
     const users = pool.users.map((u) => ['bench', '', u.email, u.phone, u.name, u.status, u.country, u.timezone, u.locale, u.tier,
       u.subscription_status, +u.is_trial, u.credits_remaining, +u.consent_email, +u.consent_push, +u.consent_sms, +u.consent_in_app,
-      +u.consent_webhook, JSON.stringify(u.traits), u.created_at, u.updated_at]);
+      +u.consent_webhook, JSON.stringify(u.traits), u.created_at, u.updated_at, u.last_event_at]);
     const events = pool.events.map((e) => ['bench', '', e.user_id, e.type, JSON.stringify(e.properties), e.value, e.source, e.occurred_at, e.received_at]);
-    const userCount = USERS;
-    const eventCount = Math.round(USERS * EVENTS_PER_USER);
-    const insertUser = db.prepare('insert into users_plain values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-    const insertEvent = db.prepare('insert into events_plain values (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const summaries = pool.summaries.map((x) => ['bench', '', x.event_type, x.count, x.value_sum, x.first_at, x.last_at]);
+    const insertUser = db.prepare(`insert into users_plain values (${Array(users[0]!.length).fill('?').join(', ')})`);
+    const insertEvent = db.prepare(`insert into events_plain values (${Array(events[0]!.length).fill('?').join(', ')})`);
+    const insertSummary = db.prepare(`insert into summary_plain values (${Array(summaries[0]!.length).fill('?').join(', ')})`);
     const stop = rssSampler();
     const started = performance.now();
     db.exec('begin');
-    for (let i = 0; i < userCount; i++) {
+    for (let i = 0; i < counts.users; i++) {
       const params = users[i % users.length]!;
       params[1] = `u_${i}`;
       insertUser.run(params);
     }
-    for (let i = 0; i < eventCount; i++) {
+    for (let i = 0; i < counts.events; i++) {
       const params = events[i % events.length]!;
       params[1] = `e_${i}`;
       insertEvent.run(params);
+    }
+    for (let i = 0; i < counts.summaries; i++) {
+      const params = summaries[i % summaries.length]!;
+      params[1] = `u_${i}`;
+      insertSummary.run(params);
     }
     db.exec('commit');
     const ms = Math.round(performance.now() - started);
     const rss = stop();
     db.close();
-    return { kind: 'baseline', users: userCount, events: eventCount, ms, ...rss };
+    return { kind: 'baseline', ...counts, ms, ...rss };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 async function child(kind: Kind): Promise<void> {
-  const m = kind === 'baseline' ? measureBaseline() : kind === 'sqlite' ? await measureSqlite() : await measurePostgres();
-  process.send?.(m, () => process.disconnect());
+  const load1 = Number(loadavg()[0]!.toFixed(2));
+  const m =
+    kind === 'baseline'
+      ? measureBaseline(JSON.parse(process.env.BENCH_SEED_COUNTS ?? '') as Counts)
+      : kind === 'sqlite'
+        ? await measureSqlite()
+        : await measurePostgres();
+  process.send?.({ ...m, load1 }, () => process.disconnect());
 }
 
 // ---------------------------------------------------------------- parent side
 
-function runChild(kind: Kind): Promise<Measurement> {
+function runChild(kind: Kind, env: Record<string, string> = {}): Promise<Measurement> {
   return new Promise((resolve, reject) => {
     let result: Measurement | undefined;
-    const c = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, BENCH_SEED_CHILD: kind }, stdio: 'inherit' });
+    const c = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, ...env, BENCH_SEED_CHILD: kind }, stdio: 'inherit' });
     c.on('message', (m) => (result = m as Measurement));
     c.on('error', reject);
     c.on('exit', (code) => (result && code === 0 ? resolve(result) : reject(new Error(`${kind} run exited with code ${code}`))));
@@ -174,35 +199,42 @@ const fmt = (n: number): string => n.toLocaleString('en-US');
 
 async function parent(): Promise<void> {
   console.log(`seed bench: ${fmt(USERS)} users x ${EVENTS_PER_USER} events/user; ${cpus().length} cpus, node ${process.version}`);
-  const baseline = await runChild('baseline');
   const sqlite = await runChild('sqlite');
+  const counts: Counts = { users: sqlite.users, events: sqlite.events, summaries: sqlite.summaries };
+  const baseline = await runChild('baseline', { BENCH_SEED_COUNTS: JSON.stringify(counts) });
   const pg = await runChild('postgres');
   if (pg.skipped) console.log(`\n!!! PostgreSQL SKIPPED: ${pg.skipped}\n`);
 
-  const rows = [baseline, sqlite, pg].filter((m) => !m.skipped);
-  const baseRate = rate(baseline.users + baseline.events, baseline.ms);
-  const table = rows.map((m) => {
-    const total = rate(m.users + m.events, m.ms);
-    return {
-      run: m.kind === 'baseline' ? 'sqlite raw baseline' : m.kind === 'sqlite' ? 'sqlite seed' : 'postgres seed',
+  const all = (m: Counts): number => m.users + m.events + m.summaries;
+  const baseRate = rate(all(baseline), baseline.ms);
+  const label: Record<Kind, string> = { baseline: 'sqlite raw baseline', sqlite: 'sqlite seed', postgres: 'postgres seed' };
+  const table = [baseline, sqlite, pg]
+    .filter((m) => !m.skipped)
+    .map((m) => ({
+      run: label[m.kind],
       users: fmt(m.users),
       events: fmt(m.events),
+      summaries: fmt(m.summaries),
       'users/s': fmt(rate(m.users, m.ms)),
       'events/s': fmt(rate(m.events, m.ms)),
-      'rows/s': fmt(total),
+      'users+events/s': fmt(rate(m.users + m.events, m.ms)),
+      'all rows/s': fmt(rate(all(m), m.ms)),
       'wall s': (m.ms / 1000).toFixed(1),
       'peak rss MB': m.peakRssMb,
       'maxRSS MB': m.maxRssMb,
-      'vs baseline': (total / baseRate).toFixed(2),
-    };
-  });
+      'vs baseline': (rate(all(m), m.ms) / baseRate).toFixed(2),
+      'load1 at start': m.load1,
+    }));
   console.table(table);
   const sqliteRate = rate(sqlite.users + sqlite.events, sqlite.ms);
   const checks = [
-    { target: `sqlite >= ${fmt(TARGET_ROWS_PER_S)} rows/s`, ok: sqliteRate >= TARGET_ROWS_PER_S, actual: fmt(sqliteRate) },
+    { target: `sqlite users+events >= ${fmt(TARGET_ROWS_PER_S)} rows/s`, ok: sqliteRate >= TARGET_ROWS_PER_S, actual: fmt(sqliteRate) },
     ...[sqlite, pg]
       .filter((m) => !m.skipped)
-      .map((m) => ({ target: `${m.kind} peak RSS < ${TARGET_PEAK_RSS_MB} MB`, ok: Math.max(m.peakRssMb, m.maxRssMb) < TARGET_PEAK_RSS_MB, actual: `${Math.max(m.peakRssMb, m.maxRssMb)} MB` })),
+      .map((m) => {
+        const peak = Math.max(m.peakRssMb, m.maxRssMb);
+        return { target: `${m.kind} peak RSS < ${TARGET_PEAK_RSS_MB} MB`, ok: peak < TARGET_PEAK_RSS_MB, actual: `${peak} MB` };
+      }),
   ];
   for (const c of checks) console.log(`${c.ok ? 'PASS' : 'MISS'}  ${c.target} (actual ${c.actual})`);
 
@@ -210,10 +242,10 @@ async function parent(): Promise<void> {
   const out = {
     bench: 'seed',
     at: new Date().toISOString(),
-    machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, loadavg: loadavg() },
     sizes: { users: USERS, eventsPerUser: EVENTS_PER_USER },
     results: { baseline, sqlite, postgres: pg },
-    ratio: { sqliteVsBaseline: Number((sqliteRate / baseRate).toFixed(3)) },
+    ratio: { sqliteVsBaseline: Number((rate(all(sqlite), sqlite.ms) / baseRate).toFixed(3)) },
     targets: checks,
   };
   writeFileSync('.bench-out/seed.json', `${JSON.stringify(out, null, 2)}\n`);

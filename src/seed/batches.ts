@@ -6,18 +6,21 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { eventsCopyText, usersCopyText } from './encode-pg.js';
-import { eventsJson, usersJson } from './encode-sqlite.js';
-import { generateBatches, type SeedBatch, type SeedSpec } from './generate.js';
+import { copyText, eventLine, summaryLine, userLine } from './encode-pg.js';
+import { eventsJson, summariesJson, usersJson } from './encode-sqlite.js';
+import { generateBatches, type SeedSpec } from './generate.js';
+import type { SeedBatch } from './rows.js';
 
-/** 'sqlite': users and events as JSON; 'pg-users' / 'pg-events': one table as COPY text. */
-export type EncodeJob = 'sqlite' | 'pg-users' | 'pg-events';
+/** 'sqlite': every table as JSON; 'pg-*': one table as COPY text (the others are left empty). */
+export type EncodeJob = 'sqlite' | 'pg-users' | 'pg-events' | 'pg-summaries';
 
 export interface EncodedBatch {
-  users: number;
-  events: number;
-  usersText: string;
-  eventsText: string;
+  counts: { users: number; events: number; summaries: number };
+  /**
+   * UTF-8 bytes per table. Bytes rather than strings: the worker hands them over without a copy,
+   * and neither driver has to encode them again on the loading thread.
+   */
+  data: { users: Uint8Array; events: Uint8Array; summaries: Uint8Array };
 }
 
 export interface BatchSourceOptions {
@@ -37,19 +40,27 @@ export interface WorkerInput {
 const THREAD_THRESHOLD = 20_000;
 const AHEAD = 3;
 
+const utf8 = new TextEncoder();
+const NONE = new Uint8Array(0);
+
 export function encodeBatch(job: EncodeJob, b: SeedBatch): EncodedBatch {
-  switch (job) {
-    case 'sqlite':
-      return { users: b.users.length, events: b.events.length, usersText: usersJson(b.users), eventsText: eventsJson(b.events) };
-    case 'pg-users':
-      return { users: b.users.length, events: 0, usersText: usersCopyText(b.users), eventsText: '' };
-    case 'pg-events':
-      return { users: b.users.length, events: b.events.length, usersText: '', eventsText: eventsCopyText(b.events) };
-  }
+  const sqlite = job === 'sqlite';
+  const encode = (wanted: boolean, text: () => string): Uint8Array => (wanted ? utf8.encode(text()) : NONE);
+  return {
+    counts: { users: b.users.length, events: b.events.length, summaries: b.summaries.length },
+    data: {
+      users: encode(sqlite || job === 'pg-users', () => (sqlite ? usersJson(b.users) : copyText(b.users, userLine))),
+      events: encode(sqlite || job === 'pg-events', () => (sqlite ? eventsJson(b.events) : copyText(b.events, eventLine))),
+      summaries: encode(sqlite || job === 'pg-summaries', () =>
+        sqlite ? summariesJson(b.summaries) : copyText(b.summaries, summaryLine),
+      ),
+    },
+  };
 }
 
 export function* encodeInline(spec: SeedSpec, job: EncodeJob, batchSize?: number): Generator<EncodedBatch> {
-  for (const b of generateBatches(spec, { batchSize, withEvents: job !== 'pg-users' })) yield encodeBatch(job, b);
+  const events = job === 'sqlite' || job === 'pg-events';
+  for (const b of generateBatches(spec, { batchSize, events })) yield encodeBatch(job, b);
 }
 
 export async function* encodedBatches(spec: SeedSpec, job: EncodeJob, opts: BatchSourceOptions = {}): AsyncGenerator<EncodedBatch> {

@@ -1,6 +1,7 @@
 /**
  * The `seed` engine: a deterministic synthetic population (users with realistic tiers, zones,
- * consents and heavy-tailed event histories) bulk-loaded into the store.
+ * consents and heavy-tailed event histories, plus the per-user aggregates the store keeps beside
+ * them) bulk-loaded into the store.
  */
 import type { Executor } from '../store/executor.js';
 import { loadSeed } from './load.js';
@@ -23,6 +24,8 @@ export interface RunSeedOptions {
 export interface RunSeedResult {
   users: number;
   events: number;
+  /** user_event_summary rows (per user and event type) written with the events. */
+  summaries: number;
   ms: number;
 }
 
@@ -30,7 +33,7 @@ export interface RunSeedResult {
 export async function runSeed(x: Executor, opts: RunSeedOptions): Promise<RunSeedResult> {
   validate(opts);
   const started = performance.now();
-  const { users, events } = await loadSeed(
+  const { users, events, summaries } = await loadSeed(
     x,
     {
       seed: opts.seed,
@@ -42,7 +45,7 @@ export async function runSeed(x: Executor, opts: RunSeedOptions): Promise<RunSee
     },
     { reset: opts.reset ?? false, onProgress: opts.onProgress },
   );
-  return { users, events, ms: Math.round(performance.now() - started) };
+  return { users, events, summaries, ms: Math.round(performance.now() - started) };
 }
 
 function validate(opts: RunSeedOptions): void {

@@ -4,6 +4,7 @@
 export const WORKSPACE_TABLES = [
   'users',
   'events',
+  'user_event_summary',
   'memories',
   'user_scores',
   'segment_members',
@@ -25,6 +26,8 @@ export interface LoadOptions {
 export interface LoadResult {
   users: number;
   events: number;
+  /** user_event_summary rows written alongside (the per-user, per-type aggregates). */
+  summaries: number;
 }
 
 export function alreadySeeded(workspaceId: string, users: number): Error {

@@ -1,23 +1,33 @@
 /**
- * Bulk load into PostgreSQL with COPY FROM STDIN (text format), in one transaction. Users and
- * events are two COPYs on the same connection; since rows are pure functions of the seed, the users
- * are generated in a first cheap pass (no events) and regenerated alongside the events in the
- * second, so neither table is ever held in memory. Generation and encoding run on a worker thread
- * for large seeds (see batches.ts), in parallel with the server ingesting the previous chunk.
+ * Bulk load into PostgreSQL with COPY FROM STDIN (text format), in one transaction. Each table is
+ * its own COPY on the same connection; rows are pure functions of the seed, so the population is
+ * generated once per table rather than held in memory. Generation and encoding run on a worker
+ * thread for large seeds (see batches.ts), in parallel with the server ingesting the previous
+ * chunk.
+ *
+ * As PostgreSQL's docs advise for bulk loads, the tables' indexes (all but those behind
+ * constraints) are dropped inside the transaction and built again at the end with more
+ * maintenance_work_mem: measured 1.3x faster than maintaining them row by row at 1M events, more
+ * beyond. The drop locks the three tables against other sessions until the load commits, and the
+ * rebuild covers other workspaces' rows too.
  */
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { Sql, TransactionSql } from 'postgres';
-import { encodedBatches } from './batches.js';
-import { EVENT_COLUMNS, USER_COLUMNS, type SeedSpec } from './generate.js';
+import { encodedBatches, type EncodeJob, type EncodedBatch } from './batches.js';
+import type { SeedSpec } from './generate.js';
+import { EVENT_COLUMNS, SUMMARY_COLUMNS, USER_COLUMNS } from './rows.js';
 import { WORKSPACE_TABLES, alreadySeeded, type LoadOptions, type LoadResult } from './load-common.js';
 
 /** Text waiting in the COPY stream before generation pauses: enough to keep both cores busy. */
 const MAX_BUFFERED_BYTES = 8 << 20;
+/** Sort memory for the index builds (kB), set for this transaction only and never lowered. */
+const INDEX_BUILD_MEMORY_KB = 512 * 1024;
+const LOADED_TABLES = ['users', 'events', 'user_event_summary'];
 
 export async function loadPg(sql: Sql, spec: SeedSpec, opts: LoadOptions): Promise<LoadResult> {
   const ws = spec.workspaceId;
-  const result: LoadResult = { users: 0, events: 0 };
+  const result: LoadResult = { users: 0, events: 0, summaries: 0 };
   await sql.begin(async (tx) => {
     // Drizzle replaces postgres.js's timestamp serializers on this client, so dates go as ISO text.
     const created = spec.now.toISOString();
@@ -27,35 +37,42 @@ export async function loadPg(sql: Sql, spec: SeedSpec, opts: LoadOptions): Promi
     if (n > 0 && !opts.reset) throw alreadySeeded(ws, n);
     if (opts.reset) for (const table of WORKSPACE_TABLES) await tx.unsafe(`delete from ${table} where workspace_id = $1`, [ws]);
     await tx`set local synchronous_commit = off`;
+    await tx`select set_config('maintenance_work_mem', greatest(setting::int, ${INDEX_BUILD_MEMORY_KB}) || 'kB', true)
+      from pg_settings where name = 'maintenance_work_mem'`;
+    const rebuild = await tx<{ name: string; def: string }[]>`
+      select i.indexname as name, i.indexdef as def from pg_indexes i
+      where i.schemaname = current_schema() and i.tablename in ${tx(LOADED_TABLES)}
+        and not exists (select 1 from pg_constraint c where c.conindid = format('%I.%I', i.schemaname, i.indexname)::regclass)`;
+    for (const index of rebuild) await tx.unsafe(`drop index "${index.name}"`);
     const [backend] = await tx<{ pid: number }[]>`select pg_backend_pid() as pid`;
     const pid = backend?.pid ?? 0;
 
-    await copy(tx, sql, pid, 'users', USER_COLUMNS, async function* () {
-      for await (const batch of encodedBatches(spec, 'pg-users', opts)) {
-        result.users += batch.users;
-        opts.onProgress?.({ users: result.users, events: 0 });
-        yield batch.usersText;
-      }
-    });
-    await copy(tx, sql, pid, 'events', EVENT_COLUMNS, async function* () {
-      for await (const batch of encodedBatches(spec, 'pg-events', opts)) {
-        result.events += batch.events;
-        opts.onProgress?.({ users: result.users, events: result.events });
-        yield batch.eventsText;
-      }
-    });
-    await tx.unsafe('analyze users, events');
+    const pass = (job: EncodeJob, table: string, columns: readonly string[], key: keyof EncodedBatch['data']) =>
+      copy(tx, sql, pid, table, columns, async function* () {
+        for await (const batch of encodedBatches(spec, job, opts)) {
+          result[key] += batch.counts[key];
+          opts.onProgress?.({ users: result.users, events: result.events });
+          const bytes = batch.data[key];
+          if (bytes.byteLength > 0) yield Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        }
+      });
+    await pass('pg-users', 'users', USER_COLUMNS, 'users');
+    await pass('pg-events', 'events', EVENT_COLUMNS, 'events');
+    await pass('pg-summaries', 'user_event_summary', SUMMARY_COLUMNS, 'summaries');
+    for (const index of rebuild) await tx.unsafe(index.def);
+    await tx.unsafe('analyze users, events, user_event_summary');
   });
   return result;
 }
 
-async function copy(
+/** COPY FROM STDIN of `chunks` into `table`, with backpressure; settles even when postgres.js would not. */
+export async function copy(
   tx: TransactionSql,
   sql: Sql,
   pid: number,
   table: string,
   columns: readonly string[],
-  chunks: () => AsyncIterable<string>,
+  chunks: () => AsyncIterable<Buffer>,
 ): Promise<void> {
   const w: Writable = await tx.unsafe(`copy ${table} (${columns.join(', ')}) from stdin`).writable();
   const done = new Promise<void>((resolve, reject) => {

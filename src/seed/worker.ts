@@ -17,6 +17,7 @@ port.on('message', (n: number) => {
 for (const batch of encodeInline(input.spec, input.job, input.batchSize)) {
   while (credit <= 0) await new Promise<void>((resolve) => (wake = resolve));
   credit--;
-  port.postMessage(batch);
+  const { users, events, summaries } = batch.data;
+  port.postMessage(batch, [users, events, summaries].filter((d) => d.byteLength > 0).map((d) => d.buffer as ArrayBuffer));
 }
 port.postMessage(null);
