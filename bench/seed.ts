@@ -194,6 +194,14 @@ function runChild(kind: Kind, env: Record<string, string> = {}): Promise<Measure
   });
 }
 
+/** Left-aligned first column, right-aligned numbers. */
+function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log(line(header));
+  for (const r of rows) console.log(line(r));
+}
+
 const rate = (n: number, ms: number): number => (ms > 0 ? Math.round((n * 1000) / ms) : 0);
 const fmt = (n: number): string => n.toLocaleString('en-US');
 
@@ -208,24 +216,22 @@ async function parent(): Promise<void> {
   const all = (m: Counts): number => m.users + m.events + m.summaries;
   const baseRate = rate(all(baseline), baseline.ms);
   const label: Record<Kind, string> = { baseline: 'sqlite raw baseline', sqlite: 'sqlite seed', postgres: 'postgres seed' };
-  const table = [baseline, sqlite, pg]
+  console.log(`rows per run: ${fmt(sqlite.users)} users, ${fmt(sqlite.events)} events, ${fmt(sqlite.summaries)} user_event_summary`);
+  const header = ['run', 'users/s', 'events/s', 'users+events/s', 'all rows/s', 'wall s', 'RSS MB peak/max', 'vs baseline', 'load1'];
+  const lines = [baseline, sqlite, pg]
     .filter((m) => !m.skipped)
-    .map((m) => ({
-      run: label[m.kind],
-      users: fmt(m.users),
-      events: fmt(m.events),
-      summaries: fmt(m.summaries),
-      'users/s': fmt(rate(m.users, m.ms)),
-      'events/s': fmt(rate(m.events, m.ms)),
-      'users+events/s': fmt(rate(m.users + m.events, m.ms)),
-      'all rows/s': fmt(rate(all(m), m.ms)),
-      'wall s': (m.ms / 1000).toFixed(1),
-      'peak rss MB': m.peakRssMb,
-      'maxRSS MB': m.maxRssMb,
-      'vs baseline': (rate(all(m), m.ms) / baseRate).toFixed(2),
-      'load1 at start': m.load1,
-    }));
-  console.table(table);
+    .map((m) => [
+      label[m.kind],
+      fmt(rate(m.users, m.ms)),
+      fmt(rate(m.events, m.ms)),
+      fmt(rate(m.users + m.events, m.ms)),
+      fmt(rate(all(m), m.ms)),
+      (m.ms / 1000).toFixed(1),
+      `${m.peakRssMb}/${m.maxRssMb}`,
+      (rate(all(m), m.ms) / baseRate).toFixed(2),
+      String(m.load1 ?? ''),
+    ]);
+  printTable(header, lines);
   const sqliteRate = rate(sqlite.users + sqlite.events, sqlite.ms);
   const checks = [
     { target: `sqlite users+events >= ${fmt(TARGET_ROWS_PER_S)} rows/s`, ok: sqliteRate >= TARGET_ROWS_PER_S, actual: fmt(sqliteRate) },
