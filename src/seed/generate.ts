@@ -49,6 +49,10 @@ const PRE_WINDOW_SHARE = 0.4;
 export const MAX_EVENTS_PER_USER = 9_999;
 const ACTIVITY_SIGMA = 1.1;
 const DORMANT_SHARE = 0.2;
+/** Share of users who stop buying at some moment but keep browsing (what churn scores must find). */
+const LAPSE_SHARE = 0.35;
+const PURCHASE_INDEX = EVENT_TYPES.indexOf('purchase');
+const PAGE_VIEW_INDEX = EVENT_TYPES.indexOf('page_view');
 const PURCHASE_MU = Math.log(39);
 
 interface Plan {
@@ -180,6 +184,7 @@ function drawEvents(p: Plan, r: Rng, user: UserRow, offsetMin: number, rows: boo
   const buyer = 2 * r.float();
   const typeCumulative = cumulativeShares(buyer);
   const platform = PLATFORMS[r.weighted(PLATFORM_CUMULATIVE)]!;
+  const lapseAt = r.chance(LAPSE_SHARE) ? start + r.float() * span : Number.POSITIVE_INFINITY;
 
   const times = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -202,7 +207,8 @@ function drawEvents(p: Plan, r: Rng, user: UserRow, offsetMin: number, rows: boo
   const buckets: EventRow[][] | null = rows ? EVENT_TYPES.map(() => []) : null;
   const idPrefix = `e_${p.seed}_${user.id.slice(2)}_`;
   for (let k = 0; k < n; k++) {
-    const typeIndex = r.weighted(typeCumulative);
+    let typeIndex = r.weighted(typeCumulative);
+    if (typeIndex === PURCHASE_INDEX && times[k]! > lapseAt) typeIndex = PAGE_VIEW_INDEX;
     const type = EVENT_TYPES[typeIndex]!;
     let properties: Record<string, unknown> = NO_PROPERTIES;
     let value: number | null = null;
