@@ -3,6 +3,7 @@ import createCampaign from './create_campaign.js';
 import defineSegment from './define_segment.js';
 import defineSegmentNl from './define_segment_nl.js';
 import listCampaigns from './list_campaigns.js';
+import listSegmentMembers from './list_segment_members.js';
 import listSegments from './list_segments.js';
 import previewSegment from './preview_segment.js';
 import refreshScores from './refresh_scores.js';
@@ -15,6 +16,7 @@ export const tools = [
   defineSegmentNl,
   defineSegment,
   listSegments,
+  listSegmentMembers,
   previewSegment,
   refreshScores,
 ] as const;

@@ -126,6 +126,22 @@ describe.each(await dialects())('segment tools on %s', (dialect) => {
     expect(await mcp.fail('define_segment', { name: 'Paying', rules: proOrMax })).toContain("A segment named 'Paying' already exists");
   });
 
+  it('pages through the members of a segment exactly once', async () => {
+    const { segment, estimated_size } = await mcp.ok('define_segment', { name: 'Email consent', rules: { version: 1, root: { kind: 'consent', channel: 'email', subscribed: true } } });
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await mcp.ok('list_segment_members', { segment_id: segment.id, limit: 250, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.user_ids);
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+    expect(seen).toHaveLength(estimated_size);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect([...seen].sort()).toEqual(seen);
+    expect(await mcp.fail('list_segment_members', { segment_id: segment.id, limit: 5000 })).toContain('limit must be at most 1000');
+    expect(await other.fail('list_segment_members', { segment_id: segment.id })).toContain('not found');
+  });
+
   it('keeps segments inside their workspace', async () => {
     const mine = await mcp.ok('list_segments', { limit: 100 });
     expect(mine.segments.length).toBeGreaterThan(0);
