@@ -50,8 +50,8 @@ const CASES: Case[] = [
       ],
     },
     hand: `u.last_event_at >= ?
-      and u.id in (select user_id from user_scores where workspace_id = u.workspace_id and churn_risk > 0.7)
-      and u.id not in (select user_id from messages where workspace_id = u.workspace_id and created_at >= ? and channel = 'email'
+      and u.id in (select user_id from user_scores where workspace_id = 'bench' and churn_risk > 0.7)
+      and u.id not in (select user_id from messages where workspace_id = 'bench' and created_at >= ? and channel = 'email'
                        and status in ('sent','delivered','opened','clicked','bounced','complained'))
       and u.tier in ('pro','max')`,
     params: (d) => [ts(d, 30), ts(d, 14)],
@@ -152,7 +152,9 @@ async function measure(store: OpenedStore) {
     const hand = await handCount(store, c);
     const oursMs = await median(() => store.segments.count(WS, rules, { now: NOW }));
     const handMs = await median(() => handCount(store, c));
-    rows.push({ dialect: store.dialect, segment: c.name, size: ours, same_count: ours === hand, ours_ms: round(oursMs), hand_ms: round(handMs), ratio: round(oursMs / handMs) });
+    const row = { dialect: store.dialect, segment: c.name, size: ours, same_count: ours === hand, ours_ms: round(oursMs), hand_ms: round(handMs), ratio: round(oursMs / handMs) };
+    console.log(`  ${JSON.stringify(row)}`);
+    rows.push(row);
   }
   return rows;
 }

@@ -10,6 +10,7 @@ import { DomainError, notFound } from '../../domain/errors.js';
 import type { CampaignCounters, CampaignListFilter, CampaignRepo, Clock, Page } from '../../domain/ports.js';
 import type { Db, Executor } from '../executor.js';
 import { newId } from '../ids.js';
+import { containsText, startsWith } from '../like.js';
 
 type CampaignRow = typeof import('../schema/sqlite.js').campaigns.$inferSelect;
 type VariantRow = typeof import('../schema/sqlite.js').campaignVariants.$inferSelect;
@@ -154,7 +155,7 @@ export function campaignRepo(x: Executor, clock: Clock): CampaignRepo {
         const rows = await db
           .select({ id: c.id })
           .from(c)
-          .where(and(eq(c.workspaceId, workspaceId), sql`${c.id} like ${`${escapeLike(prefix)}%`} escape '\\'`))
+          .where(and(eq(c.workspaceId, workspaceId), startsWith(c.id, prefix)))
           .orderBy(desc(c.id))
           .limit(limit);
         return rows.map((r) => r.id);
@@ -176,7 +177,7 @@ export function campaignRepo(x: Executor, clock: Clock): CampaignRepo {
     if (f.status) conditions.push(eq(c.status, f.status));
     if (f.type) conditions.push(eq(c.type, f.type));
     if (f.search) {
-      conditions.push(sql`lower(${c.name}) like ${`%${escapeLike(f.search.toLowerCase())}%`} escape '\\'`);
+      conditions.push(containsText(c.name, f.search));
     }
     if (f.channel) {
       // channels is a small JSON array; matching its serialised form works on both dialects.
@@ -203,10 +204,6 @@ export function campaignRepo(x: Executor, clock: Clock): CampaignRepo {
       next_cursor: rows.length > f.limit ? page[page.length - 1]!.id : null,
     };
   }
-}
-
-function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 }
 
 const SENT_OR_LATER = new Set(['sent', 'delivered', 'opened', 'clicked', 'bounced', 'complained']);

@@ -1,11 +1,11 @@
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { MemoryFact } from '../../domain/platform.js';
 import type { UserRepo } from '../../domain/users.js';
 import type { Executor } from '../executor.js';
+import { containsText, startsWith } from '../like.js';
 
 export function userRepo(x: Executor): UserRepo {
   const { users: u, userEventSummary: s, userScores: sc, memories: mem, messages: m, engagementEvents: g } = x.t;
-  const escapeLike = (v: string) => v.toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`);
 
   return {
     get: (ws, id) =>
@@ -58,7 +58,7 @@ export function userRepo(x: Executor): UserRepo {
     memories: (ws, id, { limit, subject }) =>
       x.run(async (db) => {
         const conds = [eq(mem.workspaceId, ws), eq(mem.userId, id)];
-        if (subject) conds.push(sql`lower(${mem.subject}) like ${`%${escapeLike(subject)}%`} escape '\\'`);
+        if (subject) conds.push(containsText(mem.subject, subject));
         const rows = await db.select().from(mem).where(and(...conds)).orderBy(desc(mem.importance), desc(mem.createdAt)).limit(limit);
         return rows.map(
           (r): MemoryFact => ({
@@ -101,7 +101,7 @@ export function userRepo(x: Executor): UserRepo {
         const rows = await db
           .select({ id: u.id })
           .from(u)
-          .where(and(eq(u.workspaceId, ws), sql`${u.id} like ${`${prefix.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`} escape '\\'`))
+          .where(and(eq(u.workspaceId, ws), startsWith(u.id, prefix)))
           .orderBy(u.id)
           .limit(limit);
         return rows.map((r) => r.id);

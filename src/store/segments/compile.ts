@@ -15,6 +15,7 @@ import type { Condition, PropertyFilter, RuleNode } from '../../domain/segments/
 import { DomainError } from '../../domain/errors.js';
 import { VALUE_PROPERTY } from '../../domain/events.js';
 import type { Tables } from '../executor.js';
+import { containsText } from '../like.js';
 import { jsonAccess, type Dialect, type JsonAccess } from './dialect.js';
 
 export interface ResolvedSegment {
@@ -251,12 +252,6 @@ function numberCompare(col: AnyColumn | SQL, op: NumberOp, value: number): SQL {
 
 function numberMatches(x: number, op: NumberOp, value: number): boolean {
   return { eq: x === value, neq: x !== value, gt: x > value, gte: x >= value, lt: x < value, lte: x <= value }[op];
-}
-
-/** Case-insensitive substring match with LIKE wildcards in the needle taken literally. */
-function containsText(col: AnyColumn | SQL, needle: string): SQL {
-  const escaped = needle.toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`);
-  return sql`lower(${col}) like ${`%${escaped}%`} escape '\\'`;
 }
 
 /**
