@@ -1,17 +1,24 @@
 /**
  * Builds the process-wide context from configuration: opens the store (migrating it), makes sure
- * the workspaces named by the configuration exist, and wires the ports.
+ * the workspaces named by the configuration exist, and wires the ports and the delivery engine.
  */
 import type { Config } from './config.js';
-import { systemClock, type AppContext } from './context.js';
+import { systemClock, type AppContext, type DeliverySettings } from './context.js';
+import { CHANNELS, type Channel } from './domain/campaign.js';
+import { parseQuietHours } from './domain/delivery/pressure.js';
 import { SCOPES, type Clock, type Logger, type Principal } from './domain/ports.js';
-import { platformSources } from './platform/index.js';
+import { DEFAULT_PRICES, deliveryHandlers } from './engine/delivery/index.js';
+import { rateLimited } from './engine/delivery/rate-limit.js';
+import type { JobHandler } from './engine/worker.js';
+import { createPlatform } from './platform/index.js';
 import { createSegmentInterpreter } from './platform/llm/claude-segment-interpreter.js';
 import { openStore, type OpenedStore } from './store/open.js';
 
 export interface App {
   ctx: AppContext;
   store: OpenedStore;
+  /** The job handlers a worker runs (sends); empty when SENDS_ENABLED is false, so nothing goes out. */
+  jobHandlers: Record<string, JobHandler>;
   close(): Promise<void>;
 }
 
@@ -20,15 +27,45 @@ export async function buildApp(config: Config, deps: { log: Logger; clock?: Cloc
   const store = await openStore({ databaseUrl: config.DATABASE_URL, clock, log: deps.log });
   const workspaces = new Set([config.DEFAULT_WORKSPACE, ...config.tokens.map((t) => t.workspaceId)]);
   for (const id of workspaces) await store.workspaces.ensure(id);
+  const platform = createPlatform(config, store, store.executor, clock);
+  const delivery = deliverySettings(config, platform.channel.provider);
   const ctx: AppContext = {
     store,
     clock,
     log: deps.log,
     settings: { sendsEnabled: config.SENDS_ENABLED, readOnly: config.READ_ONLY, defaultWorkspace: config.DEFAULT_WORKSPACE },
+    delivery,
     interpreters: { segments: createSegmentInterpreter(config) },
-    platform: platformSources(config, store),
+    platform: platform.sources,
   };
-  return { ctx, store, close: () => store.close() };
+  const jobHandlers = config.SENDS_ENABLED
+    ? deliveryHandlers({
+        store,
+        clock,
+        log: deps.log,
+        channel: rateLimited(platform.channel, delivery.ratePerSecond),
+        policy: delivery.policy,
+        prices: delivery.prices,
+        platformCredits: platform.credits,
+        staleAfterMs: Math.max(60_000, 2 * config.PLATFORM_TIMEOUT_MS),
+      })
+    : {};
+  return { ctx, store, jobHandlers, close: () => store.close() };
+}
+
+export function deliverySettings(config: Config, provider: string): DeliverySettings {
+  const prices = { ...DEFAULT_PRICES };
+  for (const c of CHANNELS) if (config.CREDIT_PRICES[c] !== undefined) prices[c] = Math.round(config.CREDIT_PRICES[c]);
+  return {
+    policy: {
+      capPerDay: config.FREQUENCY_CAP_PER_DAY || null,
+      capPerWeek: config.FREQUENCY_CAP_PER_WEEK || null,
+      quietHours: parseQuietHours(config.QUIET_HOURS, config.QUIET_HOURS_CHANNELS as Channel[]),
+    },
+    prices,
+    ratePerSecond: config.SEND_RATE_PER_SECOND,
+    provider,
+  };
 }
 
 /** The caller over stdio (or an unauthenticated loopback HTTP client): the local operator. */

@@ -17,12 +17,15 @@ import { serveStdio } from './server/stdio.js';
 import { runSeed } from './seed/index.js';
 import { startScoreRefresher } from './engine/score-refresher.js';
 import { runDemo } from './demo/run.js';
+import { startJobWorker } from './engine/run.js';
 
 const USAGE = `Usage: agentic-campaign <command> [options]
 
 Commands:
   serve                 MCP over stdio (for Claude Desktop and other MCP clients)
   http                  MCP over Streamable HTTP on MCP_HTTP_HOST:MCP_HTTP_PORT/mcp
+  worker [options]      run only the job worker (sends); several may share one PostgreSQL database
+      --concurrency N     jobs run at once (default 2)
   migrate               apply database migrations and exit
   demo [options]        seed a population and run the end-to-end story through MCP
       --users N           number of users (default 20000)
@@ -53,6 +56,8 @@ async function main(argv: string[]): Promise<number> {
       return serve(config, log);
     case 'http':
       return http(config, log);
+    case 'worker':
+      return worker(config, log, rest);
     case 'migrate': {
       const app = await buildApp(config, { log });
       await app.close();
@@ -77,8 +82,28 @@ async function serve(config: Config, log: ReturnType<typeof createLogger>): Prom
   const { closed } = await serveStdio(app.ctx, localPrincipal(config.DEFAULT_WORKSPACE), registry);
   log.info({ dialect: app.store.dialect }, 'serving MCP on stdio');
   const refresher = startScoreRefresher(app.ctx, config.SCORES_REFRESH_HOURS);
+  const jobs = config.WORKER_ENABLED ? startJobWorker(app) : null;
   await closed;
   refresher.stop();
+  await jobs?.stop();
+  await app.close();
+  return 0;
+}
+
+async function worker(config: Config, log: ReturnType<typeof createLogger>, args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { concurrency: { type: 'string', default: '2' } }, strict: true });
+  const concurrency = Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError(`--concurrency must be a whole number from 1 to 64 (got '${values.concurrency}')`);
+  if (!config.SENDS_ENABLED) throw new UsageError('SENDS_ENABLED is false: this worker would have nothing to run');
+  const app = await buildApp(config, { log });
+  const jobs = startJobWorker(app, { concurrency })!;
+  log.info({ dialect: app.store.dialect, provider: app.ctx.delivery.provider, concurrency }, 'job worker running');
+  process.stdout.write(`worker running (${app.store.dialect}, ${app.ctx.delivery.provider})\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await jobs.stop();
   await app.close();
   return 0;
 }
@@ -96,11 +121,13 @@ async function http(config: Config, log: ReturnType<typeof createLogger>): Promi
   log.info({ url: running.url, auth: config.tokens.length ? 'bearer' : 'none (loopback only)' }, 'serving MCP over HTTP');
   process.stdout.write(`MCP endpoint: ${running.url}\n`);
   const refresher = startScoreRefresher(app.ctx, config.SCORES_REFRESH_HOURS);
+  const jobs = config.WORKER_ENABLED ? startJobWorker(app) : null;
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   refresher.stop();
+  await jobs?.stop();
   await running.close();
   await app.close();
   return 0;

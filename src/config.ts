@@ -3,6 +3,7 @@
  * with a message naming the variable (never echoing a secret's value).
  */
 import { z } from 'zod';
+import { CHANNELS, type Channel } from './domain/campaign.js';
 import { SCOPES, type Scope } from './domain/ports.js';
 
 const SECRET_VARS = new Set(['ANTHROPIC_API_KEY', 'MCP_HTTP_TOKENS', 'INTERNAL_SERVICE_SECRET', 'TRACKING_SECRETS']);
@@ -15,6 +16,28 @@ const bool = (def: boolean) =>
 
 const url = z.url({ error: 'expected an http(s) URL, e.g. http://127.0.0.1:8206' }).optional();
 const port = (def: number) => z.coerce.number({ error: 'expected a port number' }).int().min(0).max(65535).default(def);
+
+const channelList = z
+  .string()
+  .transform((v) => v.split(',').map((c) => c.trim()).filter(Boolean))
+  .refine((list) => list.every((c) => (CHANNELS as readonly string[]).includes(c)), { error: `expected a comma-separated list of ${CHANNELS.join(', ')}` })
+  .transform((list) => list as Channel[]);
+
+/** `email=1,sms=5`: a number per channel; channels left out keep their default. */
+const channelNumbers = (what: string) =>
+  z.string().transform((v, ctx) => {
+    const out: Partial<Record<Channel, number>> = {};
+    for (const part of v.split(',').map((p) => p.trim()).filter(Boolean)) {
+      const [name, raw] = part.split('=').map((x) => x.trim());
+      const n = Number(raw);
+      if (!name || !(CHANNELS as readonly string[]).includes(name) || raw === undefined || !Number.isFinite(n) || n < 0) {
+        ctx.addIssue({ code: 'custom', message: `expected channel=number pairs (${what}), e.g. email=1,sms=5; channels: ${CHANNELS.join(', ')}` });
+        return z.NEVER;
+      }
+      out[name as Channel] = n;
+    }
+    return out;
+  });
 
 export interface TokenGrant {
   /** Label for logs and the audit log (`token#N`, its position in MCP_HTTP_TOKENS), never the token. */
@@ -38,6 +61,17 @@ const envSchema = z.object({
   READ_ONLY: bool(false),
   SENDS_ENABLED: bool(true),
   SCORES_REFRESH_HOURS: z.coerce.number({ error: 'expected a number of hours (0 turns periodic refresh off)' }).min(0).max(24 * 30).default(24),
+  WORKER_ENABLED: bool(true),
+  FREQUENCY_CAP_PER_DAY: z.coerce.number({ error: 'expected a whole number of messages (0 turns the cap off)' }).int().min(0).max(1000).default(2),
+  FREQUENCY_CAP_PER_WEEK: z.coerce.number({ error: 'expected a whole number of messages (0 turns the cap off)' }).int().min(0).max(10_000).default(6),
+  QUIET_HOURS: z
+    .string()
+    .regex(/^(off|none|([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d)$/i, { error: 'expected HH:MM-HH:MM in the user\'s local time (e.g. 21:00-08:00) or off' })
+    .default('21:00-08:00'),
+  QUIET_HOURS_CHANNELS: channelList.prefault('push,sms'),
+  CREDIT_PRICES: channelNumbers('credits per message').prefault(''),
+  SEND_RATE_PER_SECOND: channelNumbers('messages per second').prefault(''),
+  CREDITS_BILLING_USER_ID: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_BASE_URL: url,

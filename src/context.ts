@@ -1,6 +1,8 @@
 /**
  * What a tool, resource or prompt handler gets: ports only (no drivers, no SDK, no config file).
  */
+import type { Channel } from './domain/campaign.js';
+import type { PressurePolicy } from './domain/delivery/pressure.js';
 import type { Clock, Logger, Principal, Store } from './domain/ports.js';
 import type { PlatformSources } from './domain/platform.js';
 import type { SegmentInterpreter } from './domain/segments/interpret.js';
@@ -11,12 +13,24 @@ export interface Settings {
   defaultWorkspace: string;
 }
 
+/** The contact-pressure rules and the costs every send follows (from configuration). */
+export interface DeliverySettings {
+  policy: PressurePolicy;
+  /** Credits per message, per channel. */
+  prices: Record<Channel, number>;
+  /** Messages per second per channel, per worker process; absent: unlimited. */
+  ratePerSecond: Partial<Record<Channel, number>>;
+  /** Where messages go: `local` (recorded in our tables) or `notification_service`. */
+  provider: string;
+}
+
 /** Built once per process. */
 export interface AppContext {
   store: Store;
   clock: Clock;
   log: Logger;
   settings: Settings;
+  delivery: DeliverySettings;
   interpreters: { segments: SegmentInterpreter };
   /** Account, subscription and memory data: the platform's services when configured, else our tables. */
   platform: PlatformSources;

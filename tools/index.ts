@@ -1,12 +1,15 @@
 /** Every tool, explicitly. Config may filter this list (read-only, sends disabled) before registration. */
+import cancelSchedule from './cancel_schedule.js';
 import createCampaign from './create_campaign.js';
 import defineSegment from './define_segment.js';
 import defineSegmentNl from './define_segment_nl.js';
 import listCampaigns from './list_campaigns.js';
 import listSegmentMembers from './list_segment_members.js';
+import listScheduledSends from './list_scheduled_sends.js';
 import listSegments from './list_segments.js';
 import previewSegment from './preview_segment.js';
 import refreshScores from './refresh_scores.js';
+import scheduleSend from './schedule_send.js';
 import updateCampaignStatus from './update_campaign_status.js';
 
 export const tools = [
@@ -19,4 +22,7 @@ export const tools = [
   listSegmentMembers,
   previewSegment,
   refreshScores,
+  scheduleSend,
+  cancelSchedule,
+  listScheduledSends,
 ] as const;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { audienceRules } from '../src/domain/segments/audience.js';
 import { notFound } from '../src/domain/errors.js';
 import type { SegmentRules } from '../src/domain/segments/ast.js';
 import { defineTool } from '../src/server/define.js';
@@ -22,7 +23,7 @@ Read-only. For the size and a readable sample, call preview_segment; for one use
     const segment = await ctx.store.segments.get(ctx.workspaceId, input.segment_id);
     if (!segment) throw notFound('segment', input.segment_id, 'Call list_segments to see the segments of this workspace');
     const now = ctx.clock.now();
-    const rules: SegmentRules = segment.kind === 'static' ? { version: 1, root: { kind: 'segment', segment_id: segment.id, member: true } } : segment.rules;
+    const rules: SegmentRules = audienceRules(segment);
     const page = await ctx.store.segments.members(ctx.workspaceId, rules, { now, limit: input.limit, ...(input.cursor ? { cursor: input.cursor } : {}) });
     return { segment_id: segment.id, user_ids: page.user_ids, next_cursor: page.next_cursor, evaluated_at: now.toISOString() };
   },

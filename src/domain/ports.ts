@@ -2,7 +2,11 @@
  * The ports a handler may use. Implementations live in src/store, src/platform and src/server;
  * tools and resources import only these types.
  */
+import type { LedgerRepo } from './delivery/ports.js';
+import type { ScheduleRepo } from './delivery/schedule.js';
+import type { SuppressionRepo } from './delivery/suppressions.js';
 import type { EventRepo } from './events.js';
+import type { JobQueue } from './jobs.js';
 import type { ScoreRepo } from './scores/repo.js';
 import type { SegmentRepo } from './segments/repo.js';
 import type { UserRepo } from './users.js';
@@ -110,5 +114,9 @@ export interface Store {
   readonly events: EventRepo;
   readonly users: UserRepo;
   readonly scores: ScoreRepo;
+  readonly ledger: LedgerRepo;
+  readonly schedules: ScheduleRepo;
+  readonly suppressions: SuppressionRepo;
+  readonly jobs: JobQueue;
   close(): Promise<void>;
 }

@@ -7,7 +7,12 @@ import postgres from 'postgres';
 import type { Clock, Logger, Store } from '../domain/ports.js';
 import { pgExecutor, sqliteExecutor, type Executor } from './executor.js';
 import { migrateExecutorTarget } from './migrate.js';
+import { jobQueue } from '../engine/jobs/queue.js';
 import { auditRepo } from './repos/audit.js';
+import { pgLedger } from './repos/ledger-pg.js';
+import { sqliteLedger } from './repos/ledger-sqlite.js';
+import { scheduleRepo } from './repos/schedules.js';
+import { suppressionRepo } from './repos/suppressions.js';
 import { campaignRepo } from './repos/campaigns.js';
 import { eventRepo } from './repos/events.js';
 import { scoreRepo } from './repos/scores.js';
@@ -53,6 +58,10 @@ export async function openStore(opts: OpenStoreOptions): Promise<OpenedStore> {
     events: eventRepo(executor, opts.clock),
     users: userRepo(executor),
     scores: scoreRepo(executor),
+    ledger: executor.dialect === 'sqlite' ? sqliteLedger(executor) : pgLedger(executor),
+    schedules: scheduleRepo(executor, opts.clock),
+    suppressions: suppressionRepo(executor),
+    jobs: jobQueue(executor),
     close: () => executor.close(),
   };
 }

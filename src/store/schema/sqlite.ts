@@ -273,6 +273,9 @@ export const messages = sqliteTable(
     attempts: integer('attempts').notNull().default(0),
     credits: integer('credits').notNull().default(0),
     rendered: json<Record<string, unknown> | null>('rendered'),
+    /** When the message was meant to go out; quiet-hours deferrals are measured from it. */
+    plannedFor: ts('planned_for'),
+    /** When a dispatcher may next pick the row up (the planned time, a deferral, or a retry). */
     scheduledFor: ts('scheduled_for'),
     sentAt: ts('sent_at'),
     deliveredAt: ts('delivered_at'),
@@ -285,7 +288,26 @@ export const messages = sqliteTable(
     index('messages_ws_campaign_status_idx').on(t.workspaceId, t.campaignId, t.status),
     index('messages_ws_user_time_idx').on(t.workspaceId, t.userId, t.createdAt),
     index('messages_ws_time_idx').on(t.workspaceId, t.createdAt),
+    index('messages_ws_campaign_step_user_idx').on(t.workspaceId, t.campaignId, t.stepKey, t.userId),
   ],
+);
+
+/**
+ * What the embedded `local` channel delivered: one row per provider call, deliberately without a
+ * unique key on the ledger id, so that a duplicate send would show up as a second row.
+ */
+export const localDeliveries = sqliteTable(
+  'local_deliveries',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    messageId: text('message_id').notNull(),
+    userId: text('user_id').notNull(),
+    channel: text('channel').notNull(),
+    payload: json<Record<string, unknown>>('payload').notNull(),
+    deliveredAt: ts('delivered_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), index('local_deliveries_ws_message_idx').on(t.workspaceId, t.messageId)],
 );
 
 export const engagementEvents = sqliteTable(
@@ -362,7 +384,11 @@ export const jobs = sqliteTable(
     createdAt: ts('created_at').notNull(),
     updatedAt: ts('updated_at').notNull(),
   },
-  (t) => [uniqueIndex('jobs_dedupe_uq').on(t.dedupeKey), index('jobs_status_run_at_idx').on(t.status, t.runAt)],
+  (t) => [
+    uniqueIndex('jobs_dedupe_uq').on(t.dedupeKey),
+    index('jobs_status_run_at_idx').on(t.status, t.runAt),
+    index('jobs_status_lease_idx').on(t.status, t.leaseUntil),
+  ],
 );
 
 export const auditLog = sqliteTable(

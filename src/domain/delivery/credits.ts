@@ -1,0 +1,11 @@
+/**
+ * Credits on the platform's subscription service (when configured): a dispatcher reserves what
+ * a batch will cost before sending and reconciles the actual cost after. The campaign's own
+ * budget is enforced in our ledger either way.
+ */
+export type Reservation = { ok: true; reservationId: string } | { ok: false; reason: string };
+
+export interface PlatformCredits {
+  reserve(workspaceId: string, credits: number, requestId: string): Promise<Reservation>;
+  reconcile(reservationId: string, actualCredits: number): Promise<void>;
+}

@@ -1,0 +1,112 @@
+/** Store ports for delivery: the send ledger, schedules and the suppression list. */
+import type { Channel } from '../campaign.js';
+import type { LedgerStatus } from './ledger.js';
+
+export interface LedgerInsert {
+  id: string;
+  campaignId: string;
+  stepKey: string;
+  userId: string;
+  /** The campaign's primary channel; the dispatcher records the channel actually used. */
+  channel: Channel;
+  variantId: string | null;
+  scheduleId: string | null;
+  idempotencyKey: string;
+  plannedFor: Date;
+}
+
+/** What the pressure rules and rendering need to know about a recipient. */
+export interface RecipientRecord {
+  exists: boolean;
+  name: string | null;
+  email: string | null;
+  phone: string | null;
+  webhookUrl: string | null;
+  status: string;
+  timezone: string;
+  locale: string;
+  tier: string;
+  country: string | null;
+  consents: Record<Channel, boolean>;
+}
+
+/** An open ledger row with what the dispatcher needs to decide and render, in one read. */
+export interface DueMessage {
+  id: string;
+  idempotencyKey: string;
+  campaignId: string;
+  userId: string;
+  channel: Channel;
+  variantId: string | null;
+  status: LedgerStatus;
+  attempts: number;
+  /** Credits already reserved for this row by an earlier claim (0 unless it is being recovered). */
+  credits: number;
+  plannedFor: Date;
+  user: RecipientRecord;
+  suppressed: Array<Channel | 'all'>;
+}
+
+export interface RangeQuery {
+  campaignId: string;
+  stepKey: string;
+  /** Exclusive lower bound on user id (null: from the start). */
+  afterUserId: string | null;
+  /** Inclusive upper bound on user id (null: to the end). */
+  throughUserId: string | null;
+}
+
+/** A row the dispatcher is about to hand to the provider, claimed only if it is still at `attempts`. */
+export interface LedgerClaim {
+  id: string;
+  /** The attempts the dispatcher read; a row another worker claimed meanwhile has moved on. */
+  attempts: number;
+  channel: Channel;
+  variantId: string | null;
+  rendered: Record<string, unknown>;
+  credits: number;
+}
+
+export type LedgerOutcome =
+  | { id: string; kind: 'sent'; provider: string; providerMessageId: string; delivered: boolean }
+  /** The provider may have the message (timeout, 5xx): stays `sending`, and the next attempt asks the provider first. */
+  | { id: string; kind: 'recheck'; error: string; retryAt: Date }
+  | { id: string; kind: 'retry'; error: string; retryAt: Date }
+  | { id: string; kind: 'failed'; error: string }
+  | { id: string; kind: 'defer'; until: Date; reason: string }
+  | { id: string; kind: 'suppressed' | 'skipped' | 'cancelled'; reason: string };
+
+export interface LedgerRepo {
+  /** Inserts rows whose idempotency key is new; returns how many were new. */
+  insertMany(workspaceId: string, rows: readonly LedgerInsert[], now: Date): Promise<number>;
+  /** Open rows in the range that are due at `now`, in user-id order, at most `limit`. */
+  due(workspaceId: string, range: RangeQuery, now: Date, limit: number): Promise<DueMessage[]>;
+  /** The earliest `scheduled_for` of open rows in the range, or null when none is open. */
+  nextDue(workspaceId: string, range: RangeQuery): Promise<Date | null>;
+  /** Marketing messages sent (or in flight) to these users since `since`, any campaign. */
+  recentSends(workspaceId: string, userIds: readonly string[], since: Date): Promise<Map<string, Date[]>>;
+  /**
+   * Moves rows to `sending` (attempts + 1, channel, rendered content, credits), each only if it is
+   * still open at the attempts the caller read; returns the ids claimed. A claimed row is not due
+   * again before `staleAt`, so a crash leaves it for recovery rather than for a blind resend.
+   */
+  claim(workspaceId: string, claims: readonly LedgerClaim[], now: Date, staleAt: Date, actor: string): Promise<Set<string>>;
+  /** Applies outcomes in one transaction, each fenced on the row still being open. */
+  record(workspaceId: string, outcomes: readonly LedgerOutcome[], now: Date, actor: string): Promise<void>;
+  /**
+   * Splits a step's rows into ranges of about `chunk` users: the inclusive upper user id of each
+   * range but the last (which runs to the end), in order. Stable once the step's rows are written.
+   */
+  boundaries(workspaceId: string, campaignId: string, stepKey: string, chunk: number): Promise<string[]>;
+  /** Open rows of a step (queued, deferred, sending). */
+  countOpen(workspaceId: string, campaignId: string, stepKey: string): Promise<number>;
+  /** Cancels every queued or deferred row of a schedule; returns how many. */
+  cancelSchedule(workspaceId: string, scheduleId: string, reason: string, now: Date): Promise<number>;
+  /** Rows per status for one schedule (every occurrence). */
+  scheduleCounts(workspaceId: string, campaignId: string, scheduleId: string): Promise<Record<string, number>>;
+  /** Rows per status for one step (for finalizing and views). */
+  stepCounts(workspaceId: string, campaignId: string, stepKey: string): Promise<Record<string, number>>;
+  /** Credits: reserves up to `want` within the campaign's budget; returns how many were granted. */
+  reserveCredits(workspaceId: string, campaignId: string, want: number): Promise<number>;
+  releaseCredits(workspaceId: string, campaignId: string, credits: number): Promise<void>;
+}

@@ -1,0 +1,91 @@
+/** Schedules: what schedule_send stores, and the pure rules for when each one fires. */
+import { Cron } from 'croner';
+import { DateTime } from 'luxon';
+import { invalidInput } from '../errors.js';
+
+export const SCHEDULE_KINDS = ['at', 'local_time', 'recurring'] as const;
+export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
+export type ScheduleStatus = 'active' | 'completed' | 'cancelled';
+
+export interface ScheduleSpec {
+  /** `at`: the instant (ISO with offset). `local_time`: a wall-clock date-time without offset, e.g. 2026-12-05T09:00. */
+  at?: string;
+  cron?: string;
+  timezone?: string;
+  /** Send only these variants (keys); all when absent. */
+  variant_keys?: string[];
+  respect_quiet_hours: boolean;
+  /** How long after its planned time a message may still go out when quiet hours hold it back. */
+  deadline_hours: number;
+  /** The audience size the confirmed preview showed (for the schedule's view). */
+  previewed_audience?: number;
+}
+
+export interface Schedule {
+  id: string;
+  workspaceId: string;
+  campaignId: string;
+  kind: ScheduleKind;
+  spec: ScheduleSpec;
+  status: ScheduleStatus;
+  idempotencyKey: string;
+  nextRunAt: Date | null;
+  createdBy: string;
+  createdAt: Date;
+}
+
+export interface NewSchedule {
+  campaignId: string;
+  kind: ScheduleKind;
+  spec: ScheduleSpec;
+  idempotencyKey: string;
+  nextRunAt: Date | null;
+}
+
+export interface ScheduleRepo {
+  /** Creates the schedule, or returns the existing one with that idempotency key (`created: false`). */
+  create(workspaceId: string, s: NewSchedule, actor: string): Promise<{ schedule: Schedule; created: boolean }>;
+  get(workspaceId: string, id: string): Promise<Schedule | null>;
+  findByKey(workspaceId: string, idempotencyKey: string): Promise<Schedule | null>;
+  list(workspaceId: string, filter: { campaignId?: string; status?: ScheduleStatus; limit: number }): Promise<Schedule[]>;
+  setStatus(workspaceId: string, id: string, status: ScheduleStatus, now: Date): Promise<boolean>;
+  setNextRun(workspaceId: string, id: string, at: Date | null, now: Date): Promise<void>;
+  /** Active schedules of a campaign other than `exceptId`. */
+  countActive(workspaceId: string, campaignId: string, exceptId?: string): Promise<number>;
+}
+
+/** The next occurrence of a cron expression strictly after `after`, in its time zone (DST-correct through croner). */
+export function nextCronRun(cron: string, timezone: string, after: Date): Date | null {
+  return new Cron(cron, { timezone, paused: true }).nextRun(after);
+}
+
+/** Validates a cron expression and zone; throws invalid_input naming the problem. */
+export function checkCron(cron: string, timezone: string): void {
+  if (!DateTime.now().setZone(timezone).isValid) throw invalidInput(`recurring.timezone '${timezone}' is not an IANA time zone`, 'Use a name like Europe/Berlin or America/New_York');
+  try {
+    new Cron(cron, { timezone, paused: true });
+  } catch (err) {
+    throw invalidInput(`recurring.cron '${cron}' is not a valid cron expression (${(err as Error).message})`, "Use five fields, e.g. '0 9 * * MON' for Mondays at 09:00");
+  }
+}
+
+/** The instant a wall-clock date-time names in `timezone` (a DST gap moves it forward, an overlap takes the earlier). */
+export function localToInstant(local: string, timezone: string): Date | null {
+  const dt = DateTime.fromISO(local, { zone: timezone });
+  return dt.isValid ? dt.toJSDate() : null;
+}
+
+/** Parses a wall-clock date-time with no offset (`YYYY-MM-DDTHH:MM[:SS]`). */
+export function isLocalDateTime(s: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(s) && DateTime.fromISO(s, { zone: 'UTC' }).isValid;
+}
+
+/** For a local-time send: the earliest instant that wall-clock time occurs anywhere on Earth (UTC+14). */
+export function earliestLocalOccurrence(local: string): Date {
+  return DateTime.fromISO(local, { zone: 'Pacific/Kiritimati' }).toJSDate();
+}
+
+/** For a local-time send: the latest instant that wall-clock time occurs anywhere on Earth (UTC-12). */
+export function latestLocalOccurrence(local: string): Date {
+  return DateTime.fromISO(local, { zone: 'Etc/GMT+12' }).toJSDate();
+}

@@ -1,0 +1,32 @@
+/** What the delivery job handlers share. */
+import type { Channel } from '../../domain/campaign.js';
+import type { DeliveryChannel } from '../../domain/delivery/channel.js';
+import type { PlatformCredits } from '../../domain/delivery/credits.js';
+import type { PressurePolicy } from '../../domain/delivery/pressure.js';
+import type { Clock, Logger, Store } from '../../domain/ports.js';
+
+export interface DeliveryDeps {
+  store: Store;
+  channel: DeliveryChannel;
+  clock: Clock;
+  log: Logger;
+  policy: PressurePolicy;
+  /** Credits each message costs, per channel. */
+  prices: Record<Channel, number>;
+  /** The platform subscription's credits, reserved per batch when the service is configured. */
+  platformCredits?: PlatformCredits | null;
+  /** How long a `sending` row is left alone before a dispatcher asks the provider about it (default 60 s). */
+  staleAfterMs?: number;
+  /** Audience users read per page while expanding (default 5000). */
+  expandPage?: number;
+  /** Users per dispatch job (default 2000). */
+  chunk?: number;
+  /** Messages per provider call and ledger transaction (default 500). */
+  batch?: number;
+  /** Provider attempts per message before it is marked failed (default 5). */
+  maxAttempts?: number;
+}
+
+export const JOB_KINDS = { fire: 'send.fire', dispatch: 'send.dispatch', finalize: 'send.finalize' } as const;
+
+export const DEFAULT_PRICES: Record<Channel, number> = { email: 1, push: 1, sms: 5, in_app: 0, webhook: 1 };

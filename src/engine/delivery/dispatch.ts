@@ -1,0 +1,224 @@
+/**
+ * `send.dispatch`: sends the open ledger rows of one user-id range of one step, a batch at a time.
+ *
+ * Per batch: rows an earlier attempt left in `sending` (a crash, a timeout) are first looked up at
+ * the provider, and only what it does not have is sent again; every other row goes through the
+ * contact-pressure rules at this moment (consent, suppression, quiet hours, caps), then the
+ * budget; what remains is claimed (`sending`, fenced on the attempts read, so two workers can
+ * never both send a row) before the provider is called, and settled after. Nothing is sent
+ * before its ledger row says so, and a row moves on only on a confirmed result.
+ */
+import type { Campaign, Channel, Variant } from '../../domain/campaign.js';
+import type { DeliveryResult, OutboundMessage } from '../../domain/delivery/channel.js';
+import { assignVariant, retryDelayMs } from '../../domain/delivery/ledger.js';
+import type { DueMessage, LedgerClaim, LedgerOutcome, RangeQuery } from '../../domain/delivery/ports.js';
+import { CAP_LOOKBACK_MS, decide } from '../../domain/delivery/pressure.js';
+import { renderMessage, type RenderedMessage } from '../../domain/delivery/render.js';
+import type { Schedule } from '../../domain/delivery/schedule.js';
+import type { Job } from '../../domain/jobs.js';
+import type { JobControl, JobOutcome } from '../worker.js';
+import type { DeliveryDeps } from './deps.js';
+
+export interface DispatchPayload {
+  campaignId: string;
+  scheduleId: string;
+  stepKey: string;
+  afterUserId: string | null;
+  throughUserId: string | null;
+}
+
+const ACTOR = 'dispatcher';
+const PAUSED_RECHECK_MS = 30_000;
+/** How often a long dispatch re-reads the campaign, so a pause takes effect within a few batches. */
+const STATUS_REFRESH_MS = 2_000;
+
+export async function dispatchJob(d: DeliveryDeps, job: Job, control: JobControl): Promise<JobOutcome> {
+  const p = job.payload as unknown as DispatchPayload;
+  const ws = job.workspaceId;
+  const range: RangeQuery = { campaignId: p.campaignId, stepKey: p.stepKey, afterUserId: p.afterUserId, throughUserId: p.throughUserId };
+  const batchSize = d.batch ?? 500;
+  let campaign: Campaign | null = null;
+  let schedule: Schedule | null = null;
+  let readAt = -Infinity;
+  for (;;) {
+    if (!control.stillOwner()) return { kind: 'done' };
+    const now = d.clock.now();
+    if (now.getTime() - readAt > STATUS_REFRESH_MS) {
+      [campaign, schedule] = await Promise.all([d.store.campaigns.get(ws, p.campaignId), d.store.schedules.get(ws, p.scheduleId)]);
+      readAt = now.getTime();
+    }
+    if (!campaign || !schedule) throw new Error(`dispatch for a missing campaign or schedule (${p.campaignId}, ${p.scheduleId})`);
+    if (campaign.status === 'paused') return { kind: 'again', at: new Date(now.getTime() + PAUSED_RECHECK_MS) };
+    const rows = await d.store.ledger.due(ws, range, now, batchSize);
+    if (rows.length === 0) {
+      const next = await d.store.ledger.nextDue(ws, range);
+      return next ? { kind: 'again', at: new Date(Math.max(next.getTime(), now.getTime() + 1_000)) } : { kind: 'done' };
+    }
+    const stopped = schedule.status === 'cancelled' || campaign.status === 'archived';
+    await sendBatch(d, ws, campaign, schedule, rows, stopped, `${job.id}:${job.attempts}:${rows[0]!.id}`);
+  }
+}
+
+async function sendBatch(d: DeliveryDeps, ws: string, campaign: Campaign, schedule: Schedule, rows: DueMessage[], stopped: boolean, requestId: string) {
+  const now = d.clock.now();
+  const outcomes: LedgerOutcome[] = [];
+  let refund = 0;
+
+  // 1. What an earlier attempt may already have sent: ask the provider before anything else.
+  const recovering = rows.filter((r) => r.status === 'sending');
+  const fresh = rows.filter((r) => r.status !== 'sending');
+  if (recovering.length > 0) {
+    const known = await d.channel.lookup(recovering.map((r) => ({ ledgerId: r.id, workspaceId: ws, userId: r.userId, channel: r.channel })));
+    for (const r of recovering) {
+      const found = known.get(r.id);
+      if (found) outcomes.push({ id: r.id, kind: 'sent', provider: d.channel.provider, ...found });
+      else fresh.push(r);
+    }
+  }
+
+  // 2. Contact pressure, now.
+  const candidates: Array<{ row: DueMessage; channel: Channel }> = [];
+  if (stopped) {
+    for (const r of fresh) {
+      outcomes.push({ id: r.id, kind: 'cancelled', reason: 'the schedule was cancelled or the campaign archived' });
+      refund += r.credits;
+    }
+  } else {
+    const recent = await d.store.ledger.recentSends(ws, fresh.map((r) => r.userId), new Date(now.getTime() - CAP_LOOKBACK_MS));
+    const base = { channels: campaign.channels, respectQuietHours: schedule.spec.respect_quiet_hours, deadlineMs: schedule.spec.deadline_hours * 3_600_000 };
+    for (const r of fresh) {
+      const decision = decide({ ...r.user, suppressed: r.suppressed }, { ...base, plannedFor: r.plannedFor, recentSends: recent.get(r.userId) ?? [] }, d.policy, now);
+      if (decision.kind === 'send') {
+        candidates.push({ row: r, channel: decision.channel });
+        continue;
+      }
+      refund += r.credits;
+      if (decision.kind === 'defer') outcomes.push({ id: r.id, kind: 'defer', until: decision.until, reason: decision.reason });
+      else outcomes.push({ id: r.id, kind: decision.status, reason: `${decision.rule}: ${decision.reason}` });
+    }
+  }
+
+  // 3. Budget: the campaign's, then the platform subscription's when configured.
+  const accepted = await withinBudget(d, ws, campaign, candidates, outcomes, (n) => (refund += n));
+  let reservation: string | null = null;
+  const batchCost = accepted.reduce((s, c) => s + d.prices[c.channel], 0);
+  if (d.platformCredits && batchCost > 0) {
+    const r = await d.platformCredits.reserve(ws, batchCost, requestId);
+    if (r.ok) reservation = r.reservationId;
+    else {
+      for (const c of accepted.splice(0)) {
+        outcomes.push({ id: c.row.id, kind: 'skipped', reason: `platform_credits: ${r.reason}` });
+        refund += d.prices[c.channel];
+      }
+    }
+  }
+
+  // 4. Claim, then send.
+  const claims: Array<LedgerClaim & { message: OutboundMessage }> = accepted.map((c) => {
+    const variant = variantOf(campaign, c.row);
+    const content = renderMessage(variant, { ...c.row.user, id: c.row.userId }, c.channel);
+    return {
+      id: c.row.id,
+      attempts: c.row.attempts,
+      channel: c.channel,
+      variantId: variant.id,
+      rendered: { ...content },
+      credits: d.prices[c.channel],
+      message: outbound(ws, campaign, c.row, c.channel, variant, content, schedule.id),
+    };
+  });
+  await d.store.ledger.record(ws, outcomes, now, ACTOR);
+  const staleAt = new Date(now.getTime() + (d.staleAfterMs ?? 60_000));
+  const claimed = claims.length ? await d.store.ledger.claim(ws, claims, now, staleAt, ACTOR) : new Set<string>();
+  for (const c of claims) if (!claimed.has(c.id)) refund += c.credits;
+  if (refund > 0) await d.store.ledger.releaseCredits(ws, campaign.id, refund);
+  const toSend = claims.filter((c) => claimed.has(c.id));
+  if (toSend.length === 0) {
+    if (reservation) await d.platformCredits!.reconcile(reservation, 0);
+    return;
+  }
+
+  const results = await d.channel.deliver(toSend.map((c) => c.message));
+  const settled = settle(d, toSend, results, d.clock.now());
+  await d.store.ledger.record(ws, settled.outcomes, d.clock.now(), ACTOR);
+  if (settled.refund > 0) await d.store.ledger.releaseCredits(ws, campaign.id, settled.refund);
+  if (reservation) await d.platformCredits!.reconcile(reservation, settled.spent);
+}
+
+/** Reserves the campaign credits the candidates need; those the budget cannot cover are skipped. */
+async function withinBudget(
+  d: DeliveryDeps,
+  ws: string,
+  campaign: Campaign,
+  candidates: Array<{ row: DueMessage; channel: Channel }>,
+  outcomes: LedgerOutcome[],
+  addRefund: (credits: number) => void,
+): Promise<Array<{ row: DueMessage; channel: Channel }>> {
+  // A recovered row already holds its credits from the earlier claim.
+  const need = candidates.map((c) => Math.max(0, d.prices[c.channel] - c.row.credits));
+  const want = need.reduce((s, n) => s + n, 0);
+  let left = want > 0 ? await d.store.ledger.reserveCredits(ws, campaign.id, want) : 0;
+  const accepted: Array<{ row: DueMessage; channel: Channel }> = [];
+  candidates.forEach((c, i) => {
+    const n = need[i]!;
+    if (n <= left) {
+      left -= n;
+      addRefund(c.row.credits + n - d.prices[c.channel]);
+      accepted.push(c);
+    } else {
+      addRefund(c.row.credits);
+      outcomes.push({ id: c.row.id, kind: 'skipped', reason: `budget_exhausted: the campaign's budget of ${campaign.budget_credits} credits is spent` });
+    }
+  });
+  addRefund(left);
+  return accepted;
+}
+
+function settle(d: DeliveryDeps, sent: Array<LedgerClaim & { message: OutboundMessage }>, results: DeliveryResult[], now: Date) {
+  const byId = new Map(results.map((r) => [r.ledgerId, r]));
+  const maxAttempts = d.maxAttempts ?? 5;
+  const outcomes: LedgerOutcome[] = [];
+  let refund = 0;
+  let spent = 0;
+  for (const c of sent) {
+    const r = byId.get(c.id);
+    const attempt = c.attempts + 1;
+    if (!r) {
+      outcomes.push({ id: c.id, kind: 'recheck', error: 'the provider returned no result for this message', retryAt: new Date(now.getTime() + retryDelayMs(attempt)) });
+      continue;
+    }
+    if (r.ok) {
+      spent += c.credits;
+      outcomes.push({ id: c.id, kind: 'sent', provider: r.provider, providerMessageId: r.providerMessageId, delivered: r.delivered });
+    } else if (r.retryable && r.uncertain && attempt < maxAttempts) {
+      outcomes.push({ id: c.id, kind: 'recheck', error: r.error, retryAt: new Date(now.getTime() + retryDelayMs(attempt)) });
+    } else if (r.retryable && attempt < maxAttempts) {
+      refund += c.credits;
+      outcomes.push({ id: c.id, kind: 'retry', error: r.error, retryAt: new Date(now.getTime() + retryDelayMs(attempt)) });
+    } else {
+      refund += c.credits;
+      outcomes.push({ id: c.id, kind: 'failed', error: r.retryable ? `${r.error} (gave up after ${attempt} attempts)` : r.error });
+    }
+  }
+  return { outcomes, refund, spent };
+}
+
+function variantOf(c: Campaign, row: DueMessage): Variant {
+  return c.variants.find((v) => v.id === row.variantId) ?? assignVariant(c.variants, c.id, row.userId);
+}
+
+function outbound(ws: string, c: Campaign, row: DueMessage, channel: Channel, v: Variant, content: RenderedMessage, scheduleId: string): OutboundMessage {
+  return {
+    ledgerId: row.id,
+    idempotencyKey: row.idempotencyKey,
+    workspaceId: ws,
+    campaignId: c.id,
+    userId: row.userId,
+    channel,
+    to: { email: row.user.email, phone: row.user.phone, webhookUrl: row.user.webhookUrl },
+    subject: content.subject,
+    text: content.text,
+    html: content.html,
+    metadata: { campaign_id: c.id, variant_id: v.id, variant_key: v.key, schedule_id: scheduleId },
+  };
+}

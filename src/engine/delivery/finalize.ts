@@ -1,0 +1,36 @@
+/**
+ * `send.finalize`: once no row of a step is open, completes a one-time schedule and, when it was
+ * the campaign's last active schedule, the campaign. Until then it looks again when the next row
+ * is due (deferred rows can wait hours), and at least every few seconds while sends are running.
+ */
+import type { Job } from '../../domain/jobs.js';
+import type { JobOutcome } from '../worker.js';
+import type { DeliveryDeps } from './deps.js';
+
+export interface FinalizePayload {
+  campaignId: string;
+  scheduleId: string;
+  stepKey: string;
+}
+
+const POLL_MS = 2_000;
+
+export async function finalizeJob(d: DeliveryDeps, job: Job): Promise<JobOutcome> {
+  const p = job.payload as unknown as FinalizePayload;
+  const ws = job.workspaceId;
+  const now = d.clock.now();
+  const open = await d.store.ledger.countOpen(ws, p.campaignId, p.stepKey);
+  if (open > 0) {
+    const next = await d.store.ledger.nextDue(ws, { campaignId: p.campaignId, stepKey: p.stepKey, afterUserId: null, throughUserId: null });
+    return { kind: 'again', at: new Date(Math.max(now.getTime() + POLL_MS, next?.getTime() ?? 0)) };
+  }
+  const schedule = await d.store.schedules.get(ws, p.scheduleId);
+  if (schedule && schedule.kind !== 'recurring' && schedule.status === 'active') await d.store.schedules.setStatus(ws, schedule.id, 'completed', now);
+  const campaign = await d.store.campaigns.get(ws, p.campaignId);
+  if (campaign?.status === 'running' && (await d.store.schedules.countActive(ws, campaign.id)) === 0) {
+    await d.store.campaigns.transition(ws, campaign.id, 'complete', 'scheduler', 'every scheduled send has finished');
+  }
+  const counts = await d.store.ledger.stepCounts(ws, p.campaignId, p.stepKey);
+  d.log.info({ campaign: p.campaignId, step: p.stepKey, counts }, 'send finished');
+  return { kind: 'done' };
+}

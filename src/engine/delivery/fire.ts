@@ -1,0 +1,133 @@
+/**
+ * `send.fire`: one firing of a schedule. Writes a queued ledger row for every audience member
+ * (keyed, so re-running a page after a crash adds nothing), then splits the step's rows into
+ * user-id ranges and enqueues one dispatch job per range (keyed by its index), then a finalizer.
+ *
+ * Ranges are cut from the ledger only after expansion has finished, when the step's rows no
+ * longer change: a resumed run cuts exactly the same ranges, so no two dispatch jobs ever share
+ * a row and no row is left outside every range.
+ */
+import { DateTime } from 'luxon';
+import type { Campaign } from '../../domain/campaign.js';
+import { assignVariant, ledgerKey, scheduleStepKey } from '../../domain/delivery/ledger.js';
+import type { LedgerInsert } from '../../domain/delivery/ports.js';
+import { audienceRules } from '../../domain/segments/audience.js';
+import { nextCronRun, type Schedule } from '../../domain/delivery/schedule.js';
+import type { Job } from '../../domain/jobs.js';
+import { newId } from '../../store/ids.js';
+import type { JobControl, JobOutcome } from '../worker.js';
+import { JOB_KINDS, type DeliveryDeps } from './deps.js';
+
+export interface FirePayload {
+  scheduleId: string;
+  /** ISO instant of a recurring occurrence; null for one-time schedules. */
+  occurrence: string | null;
+  phase?: 'expand' | 'partition';
+  cursor?: string | null;
+}
+
+const PAUSED_RECHECK_MS = 60_000;
+
+export async function fireJob(d: DeliveryDeps, job: Job, control: JobControl): Promise<JobOutcome> {
+  const p = job.payload as unknown as FirePayload;
+  const ws = job.workspaceId;
+  const now = d.clock.now();
+  const schedule = await d.store.schedules.get(ws, p.scheduleId);
+  if (!schedule || schedule.status !== 'active') return { kind: 'done' };
+  const campaign = await d.store.campaigns.get(ws, schedule.campaignId);
+  if (!campaign || campaign.status === 'archived' || campaign.status === 'completed') {
+    await d.store.schedules.setStatus(ws, schedule.id, 'cancelled', now);
+    return { kind: 'done' };
+  }
+  const occurrence = p.occurrence ? new Date(p.occurrence) : null;
+  if ((p.phase ?? 'expand') === 'expand') {
+    if (campaign.status === 'paused') {
+      if (!occurrence) return { kind: 'again', at: new Date(now.getTime() + PAUSED_RECHECK_MS) };
+      d.log.info({ schedule: schedule.id, occurrence: p.occurrence }, 'campaign paused: occurrence skipped');
+      await enqueueNextOccurrence(d, schedule, occurrence);
+      return { kind: 'done' };
+    }
+    if (occurrence) await enqueueNextOccurrence(d, schedule, occurrence);
+    if (campaign.status === 'scheduled') await d.store.campaigns.transition(ws, campaign.id, 'start', 'scheduler');
+    await expand(d, job, control, schedule, campaign, occurrence ?? now, p.cursor ?? null);
+    if (!control.stillOwner()) return { kind: 'done' };
+    await control.progress({ ...p, phase: 'partition', cursor: null });
+  }
+  await partition(d, ws, schedule, campaign, scheduleStepKey(schedule.id, occurrence));
+  return { kind: 'done' };
+}
+
+async function expand(d: DeliveryDeps, job: Job, control: JobControl, s: Schedule, c: Campaign, firedAt: Date, from: string | null) {
+  const ws = job.workspaceId;
+  if (!c.segment_id) throw new Error(`campaign ${c.id} has no segment`);
+  const segment = await d.store.segments.get(ws, c.segment_id);
+  if (!segment) throw new Error(`segment ${c.segment_id} of campaign ${c.id} no longer exists`);
+  const variants = s.spec.variant_keys ? c.variants.filter((v) => s.spec.variant_keys!.includes(v.key)) : c.variants;
+  const stepKey = scheduleStepKey(s.id, s.kind === 'recurring' ? firedAt : null);
+  const pageSize = d.expandPage ?? 5000;
+  let cursor = from;
+  for (;;) {
+    if (!control.stillOwner()) return;
+    const page = await d.store.segments.members(ws, audienceRules(segment), { now: d.clock.now(), limit: pageSize, ...(cursor ? { cursor } : {}) });
+    if (page.user_ids.length === 0) break;
+    const zones = s.kind === 'local_time' ? await d.store.users.timezones(ws, page.user_ids) : null;
+    const rows: LedgerInsert[] = page.user_ids.map((userId) => ({
+      id: newId('msg'),
+      campaignId: c.id,
+      stepKey,
+      userId,
+      channel: c.channels[0]!,
+      variantId: assignVariant(variants, c.id, userId).id,
+      scheduleId: s.id,
+      idempotencyKey: ledgerKey(c.id, stepKey, userId, c.channels),
+      plannedFor: zones ? localPlannedTime(s.spec.at!, zones.get(userId) ?? 'UTC', firedAt) : firedAt,
+    }));
+    await d.store.ledger.insertMany(ws, rows, d.clock.now());
+    cursor = page.user_ids[page.user_ids.length - 1]!;
+    await control.progress({ ...(job.payload as object), phase: 'expand', cursor });
+    if (!page.next_cursor) break;
+  }
+}
+
+/** The instant of a local wall-clock time in the user's zone; a time already past when the send fires moves to the next day. */
+export function localPlannedTime(local: string, zone: string, firedAt: Date): Date {
+  let dt = DateTime.fromISO(local, { zone });
+  if (!dt.isValid) dt = DateTime.fromISO(local, { zone: 'UTC' });
+  while (dt.toMillis() < firedAt.getTime() - 60_000) dt = dt.plus({ days: 1 });
+  return dt.toJSDate();
+}
+
+async function partition(d: DeliveryDeps, ws: string, s: Schedule, c: Campaign, stepKey: string) {
+  const bounds = await d.store.ledger.boundaries(ws, c.id, stepKey, d.chunk ?? 2000);
+  const edges: Array<string | null> = [null, ...bounds, null];
+  const now = d.clock.now();
+  for (let i = 0; i + 1 < edges.length; i++) {
+    await d.store.jobs.enqueue({
+      workspaceId: ws,
+      kind: JOB_KINDS.dispatch,
+      payload: { campaignId: c.id, scheduleId: s.id, stepKey, afterUserId: edges[i], throughUserId: edges[i + 1] },
+      runAt: now,
+      dedupeKey: `dispatch:${ws}:${stepKey}:${i}`,
+    });
+  }
+  await d.store.jobs.enqueue({
+    workspaceId: ws,
+    kind: JOB_KINDS.finalize,
+    payload: { campaignId: c.id, scheduleId: s.id, stepKey },
+    runAt: new Date(now.getTime() + 1_000),
+    dedupeKey: `finalize:${ws}:${stepKey}`,
+  });
+}
+
+async function enqueueNextOccurrence(d: DeliveryDeps, s: Schedule, occurrence: Date) {
+  const next = nextCronRun(s.spec.cron!, s.spec.timezone!, occurrence);
+  await d.store.schedules.setNextRun(s.workspaceId, s.id, next, d.clock.now());
+  if (!next) return;
+  await d.store.jobs.enqueue({
+    workspaceId: s.workspaceId,
+    kind: JOB_KINDS.fire,
+    payload: { scheduleId: s.id, occurrence: next.toISOString() },
+    runAt: next,
+    dedupeKey: `fire:${s.workspaceId}:${s.id}:${next.toISOString()}`,
+  });
+}

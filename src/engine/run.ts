@@ -1,0 +1,31 @@
+/** Starts the durable-job worker of a process (sends, and later triggers and journeys). */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { App } from '../app.js';
+import { createWorker, type Worker } from './worker.js';
+
+export interface RunningWorker {
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+export function startJobWorker(app: App, opts: { concurrency?: number; pollMs?: number } = {}): RunningWorker | null {
+  if (Object.keys(app.jobHandlers).length === 0) return null;
+  const worker = createWorker({
+    queue: app.store.jobs,
+    handlers: app.jobHandlers,
+    clock: app.ctx.clock,
+    log: app.ctx.log,
+    owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+    ...(opts.pollMs ? { pollMs: opts.pollMs } : {}),
+  });
+  const done = worker.run();
+  return {
+    worker,
+    stop: async () => {
+      await worker.stop();
+      await done;
+    },
+  };
+}

@@ -1,0 +1,161 @@
+/** The send ledger on PostgreSQL: multi-row inserts and array-parameter updates, one round trip per kind. */
+import type { LedgerOutcome, LedgerRepo, RangeQuery } from '../../domain/delivery/ports.js';
+import type { Executor } from '../executor.js';
+import { DUE_COLUMNS, historyEntry, OPEN_SQL, toDue, type DueRow } from './ledger-sql.js';
+
+export function pgLedger(x: Executor): LedgerRepo {
+  if (x.raw.dialect !== 'postgres') throw new Error('postgres executor expected');
+  const sql = x.raw.sql;
+  const open = sql.unsafe(OPEN_SQL);
+  const dueColumns = sql.unsafe(DUE_COLUMNS);
+  /** Range bounds as fragments: the database's own collation orders ids, exactly as segment paging does. */
+  const inRange = (r: RangeQuery, col: string) =>
+    sql`${r.afterUserId === null ? sql`` : sql`AND ${sql(col)} > ${r.afterUserId}`} ${r.throughUserId === null ? sql`` : sql`AND ${sql(col)} <= ${r.throughUserId}`}`;
+
+  return {
+    insertMany: async (ws, rows, now) => {
+      if (rows.length === 0) return 0;
+      const history = [{ status: 'queued', at: now.toISOString(), by: 'scheduler' }];
+      const values = rows.map((r) => ({
+        workspace_id: ws, id: r.id, campaign_id: r.campaignId, step_key: r.stepKey, user_id: r.userId, channel: r.channel,
+        variant_id: r.variantId, schedule_id: r.scheduleId, idempotency_key: r.idempotencyKey, status: 'queued',
+        status_history: sql.json(history), attempts: 0, credits: 0, planned_for: r.plannedFor, scheduled_for: r.plannedFor,
+        created_at: now, updated_at: now,
+      }));
+      const res = await sql`INSERT INTO messages ${sql(values as never)} ON CONFLICT DO NOTHING`;
+      return res.count;
+    },
+    due: async (ws, range, now, limit) => {
+      const rows = await sql<DueRow[]>`
+        SELECT ${dueColumns}, u.traits->>'webhook_url' AS webhook_url,
+               (SELECT string_agg(s.channel, ',') FROM suppressions s WHERE s.workspace_id = m.workspace_id AND s.user_id = m.user_id) AS suppressed
+        FROM messages m LEFT JOIN users u ON u.workspace_id = m.workspace_id AND u.id = m.user_id
+        WHERE m.workspace_id = ${ws} AND m.campaign_id = ${range.campaignId} AND m.step_key = ${range.stepKey}
+          ${inRange(range, 'm.user_id')} AND m.status IN ${open} AND m.scheduled_for <= ${now}
+        ORDER BY m.user_id LIMIT ${limit}`;
+      return rows.map(toDue);
+    },
+    nextDue: async (ws, range) => {
+      const [r] = await sql<{ at: Date | null }[]>`
+        SELECT min(scheduled_for) AS at FROM messages
+        WHERE workspace_id = ${ws} AND campaign_id = ${range.campaignId} AND step_key = ${range.stepKey}
+          ${inRange(range, 'user_id')} AND status IN ${open}`;
+      return r?.at ? new Date(r.at) : null;
+    },
+    recentSends: async (ws, userIds, since) => {
+      const out = new Map<string, Date[]>();
+      if (userIds.length === 0) return out;
+      const rows = await sql<{ u: string; at: Date }[]>`
+        SELECT user_id AS u, coalesce(sent_at, updated_at) AS at FROM messages
+        WHERE workspace_id = ${ws} AND user_id = ANY(${userIds as string[]}::text[])
+          AND status IN ('sending', 'sent', 'delivered') AND coalesce(sent_at, updated_at) >= ${since}`;
+      for (const r of rows) out.set(r.u, [...(out.get(r.u) ?? []), new Date(r.at)]);
+      return out;
+    },
+    record: async (ws, outcomes, now, actor) => {
+      if (outcomes.length === 0) return;
+      await sql.begin(async (tx) => {
+        for (const [kind, group] of groupByKind(outcomes)) {
+          const ids = group.map((o) => o.id);
+          const h = group.map((o) => historyEntry(o, now, actor));
+          const entries = h.map((e) => e.entry);
+          const statuses = h.map((e) => e.status);
+          const where = tx`WHERE m.workspace_id = ${ws} AND m.id = d.id AND m.status IN ${open}`;
+          const hist = tx`status_history = m.status_history || jsonb_build_array(d.entry::jsonb), updated_at = ${now}`;
+          if (kind === 'sent') {
+            const s = group as Extract<LedgerOutcome, { kind: 'sent' }>[];
+            await tx`UPDATE messages m SET status = d.status, provider = d.provider, provider_message_id = d.pmid, error = NULL, sent_at = ${now},
+                       delivered_at = CASE WHEN d.status = 'delivered' THEN ${now}::timestamptz END, ${hist}
+                     FROM unnest(${ids}::text[], ${entries}::text[], ${statuses}::text[], ${s.map((o) => o.provider)}::text[],
+                                 ${s.map((o) => o.providerMessageId)}::text[]) AS d(id, entry, status, provider, pmid)
+                     ${where}`;
+          } else if (kind === 'retry' || kind === 'recheck' || kind === 'defer') {
+            const at = group.map((o) => (o.kind === 'retry' || o.kind === 'recheck' ? o.retryAt : o.kind === 'defer' ? o.until : now).toISOString());
+            const reason = group.map((o) => (o.kind === 'retry' || o.kind === 'recheck' ? o.error : null));
+            await tx`UPDATE messages m SET status = d.status, scheduled_for = d.at, error = coalesce(d.reason, m.error),
+                       credits = CASE WHEN d.status = 'sending' THEN m.credits ELSE 0 END, ${hist}
+                     FROM unnest(${ids}::text[], ${entries}::text[], ${statuses}::text[], ${at}::timestamptz[], ${reason}::text[])
+                          AS d(id, entry, status, at, reason)
+                     ${where}`;
+          } else {
+            const reason = group.map((o) => ('reason' in o ? o.reason : 'error' in o ? o.error : ''));
+            await tx`UPDATE messages m SET status = d.status, error = d.reason, credits = 0, ${hist}
+                     FROM unnest(${ids}::text[], ${entries}::text[], ${statuses}::text[], ${reason}::text[]) AS d(id, entry, status, reason)
+                     ${where}`;
+          }
+        }
+      });
+    },
+    claim: async (ws, claims, now, staleAt, actor) => {
+      if (claims.length === 0) return new Set();
+      const entry = JSON.stringify({ status: 'sending', at: now.toISOString(), by: actor });
+      const rows = await sql<{ id: string }[]>`
+        UPDATE messages m SET status = 'sending', channel = d.channel, variant_id = d.variant, rendered = d.rendered::jsonb, credits = d.credits,
+               attempts = m.attempts + 1, scheduled_for = ${staleAt},
+               status_history = m.status_history || jsonb_build_array(${entry}::jsonb), updated_at = ${now}
+        FROM unnest(${claims.map((c) => c.id)}::text[], ${claims.map((c) => c.attempts)}::int[], ${claims.map((c) => c.channel)}::text[],
+                    ${claims.map((c) => c.variantId)}::text[], ${claims.map((c) => JSON.stringify(c.rendered))}::text[],
+                    ${claims.map((c) => c.credits)}::int[]) AS d(id, attempts, channel, variant, rendered, credits)
+        WHERE m.workspace_id = ${ws} AND m.id = d.id AND m.status IN ${open} AND m.attempts = d.attempts
+        RETURNING m.id`;
+      return new Set(rows.map((r) => r.id));
+    },
+    scheduleCounts: async (ws, campaignId, scheduleId) => {
+      const rows = await sql<{ status: string; n: string }[]>`
+        SELECT status, count(*) AS n FROM messages WHERE workspace_id = ${ws} AND campaign_id = ${campaignId} AND schedule_id = ${scheduleId} GROUP BY status`;
+      return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+    },
+    stepCounts: async (ws, campaignId, stepKey) => {
+      const rows = await sql<{ status: string; n: string }[]>`
+        SELECT status, count(*) AS n FROM messages WHERE workspace_id = ${ws} AND campaign_id = ${campaignId} AND step_key = ${stepKey} GROUP BY status`;
+      return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+    },
+    boundaries: async (ws, campaignId, stepKey, chunk) => {
+      const out: string[] = [];
+      for (;;) {
+        const last = out[out.length - 1];
+        const [r] = await sql<{ u: string }[]>`
+          SELECT user_id AS u FROM messages WHERE workspace_id = ${ws} AND campaign_id = ${campaignId} AND step_key = ${stepKey}
+            ${last === undefined ? sql`` : sql`AND user_id > ${last}`}
+          ORDER BY user_id LIMIT 1 OFFSET ${chunk - 1}`;
+        if (!r) return out;
+        out.push(r.u);
+      }
+    },
+    countOpen: async (ws, campaignId, stepKey) => {
+      const [r] = await sql<{ n: string }[]>`
+        SELECT count(*) AS n FROM messages WHERE workspace_id = ${ws} AND campaign_id = ${campaignId} AND step_key = ${stepKey} AND status IN ${open}`;
+      return Number(r?.n ?? 0);
+    },
+    cancelSchedule: async (ws, scheduleId, reason, now) => {
+      const entry = JSON.stringify({ status: 'cancelled', at: now.toISOString(), by: 'scheduler', reason });
+      const r = await sql`
+        UPDATE messages SET status = 'cancelled', error = ${reason}, status_history = status_history || jsonb_build_array(${entry}::jsonb), updated_at = ${now}
+        WHERE workspace_id = ${ws} AND schedule_id = ${scheduleId} AND status IN ('queued', 'deferred')`;
+      return r.count;
+    },
+    reserveCredits: async (ws, campaignId, want) =>
+      sql.begin(async (tx) => {
+        const [row] = await tx<{ budget: number | null; spent: number }[]>`
+          SELECT budget_credits AS budget, credits_spent AS spent FROM campaigns WHERE workspace_id = ${ws} AND id = ${campaignId} FOR UPDATE`;
+        if (!row) return 0;
+        const granted = row.budget === null ? want : Math.max(0, Math.min(want, row.budget - row.spent));
+        if (granted > 0) await tx`UPDATE campaigns SET credits_spent = credits_spent + ${granted} WHERE workspace_id = ${ws} AND id = ${campaignId}`;
+        return granted;
+      }),
+    releaseCredits: async (ws, campaignId, credits) => {
+      if (credits > 0) await sql`UPDATE campaigns SET credits_spent = greatest(0, credits_spent - ${credits}) WHERE workspace_id = ${ws} AND id = ${campaignId}`;
+    },
+  };
+}
+
+function groupByKind(outcomes: readonly LedgerOutcome[]): Map<string, LedgerOutcome[]> {
+  const m = new Map<string, LedgerOutcome[]>();
+  for (const o of outcomes) {
+    const k = o.kind === 'suppressed' || o.kind === 'skipped' || o.kind === 'cancelled' || o.kind === 'failed' ? 'final' : o.kind;
+    const group = m.get(k);
+    if (group) group.push(o);
+    else m.set(k, [o]);
+  }
+  return m;
+}

@@ -1,0 +1,99 @@
+/**
+ * Shared pieces of the two ledger implementations: row decoding and the status each outcome
+ * moves a row to. The hot path uses prepared statements (SQLite) and array-parameter statements
+ * (PostgreSQL) rather than the query builder: see ../../DESIGN notes on ledger write rates.
+ */
+import type { Channel } from '../../domain/campaign.js';
+import type { DueMessage, LedgerOutcome } from '../../domain/delivery/ports.js';
+import type { LedgerStatus } from '../../domain/delivery/ledger.js';
+
+/** The columns `due` reads, joined with the recipient's user row and suppressions. */
+export const DUE_COLUMNS = `m.id, m.idempotency_key, m.campaign_id, m.user_id, m.channel, m.variant_id, m.status, m.attempts, m.credits, m.planned_for,
+  u.id AS uid, u.name, u.email, u.phone, u.status AS ustatus, u.timezone, u.locale, u.tier, u.country,
+  u.consent_email, u.consent_push, u.consent_sms, u.consent_in_app, u.consent_webhook`;
+
+export const OPEN_SQL = `('queued', 'deferred', 'sending')`;
+/** Sorts after every user id (ids are ASCII), standing for "no upper bound". */
+export const MAX_ID = '\u{10FFFF}';
+
+export interface DueRow {
+  id: string;
+  idempotency_key: string;
+  campaign_id: string;
+  user_id: string;
+  channel: string;
+  variant_id: string | null;
+  status: string;
+  attempts: number;
+  credits: number;
+  planned_for: number | Date;
+  uid: string | null;
+  name: string | null;
+  email: string | null;
+  phone: string | null;
+  webhook_url: string | null;
+  ustatus: string | null;
+  timezone: string | null;
+  locale: string | null;
+  tier: string | null;
+  country: string | null;
+  consent_email: number | boolean | null;
+  consent_push: number | boolean | null;
+  consent_sms: number | boolean | null;
+  consent_in_app: number | boolean | null;
+  consent_webhook: number | boolean | null;
+  suppressed: string | null;
+}
+
+export function toDue(r: DueRow): DueMessage {
+  return {
+    id: r.id,
+    idempotencyKey: r.idempotency_key,
+    campaignId: r.campaign_id,
+    userId: r.user_id,
+    channel: r.channel as Channel,
+    variantId: r.variant_id,
+    status: r.status as LedgerStatus,
+    attempts: Number(r.attempts),
+    credits: Number(r.credits),
+    plannedFor: new Date(r.planned_for),
+    user: {
+      exists: r.uid !== null,
+      name: r.name,
+      email: r.email,
+      phone: r.phone,
+      webhookUrl: r.webhook_url,
+      status: r.ustatus ?? 'deleted',
+      timezone: r.timezone ?? 'UTC',
+      locale: r.locale ?? 'en',
+      tier: r.tier ?? 'free',
+      country: r.country,
+      consents: {
+        email: Boolean(r.consent_email),
+        push: Boolean(r.consent_push),
+        sms: Boolean(r.consent_sms),
+        in_app: Boolean(r.consent_in_app),
+        webhook: Boolean(r.consent_webhook),
+      },
+    },
+    suppressed: r.suppressed ? (r.suppressed.split(',') as Array<Channel | 'all'>) : [],
+  };
+}
+
+/** The status an outcome moves a row to, and the history entry it appends. */
+export function historyEntry(o: LedgerOutcome, now: Date, actor: string): { status: LedgerStatus; entry: string } {
+  const status: LedgerStatus =
+    o.kind === 'sent'
+      ? o.delivered
+        ? 'delivered'
+        : 'sent'
+      : o.kind === 'retry'
+        ? 'queued'
+        : o.kind === 'recheck'
+          ? 'sending'
+          : o.kind === 'defer'
+            ? 'deferred'
+            : o.kind;
+  const reason = 'reason' in o ? o.reason : 'error' in o ? o.error : undefined;
+  return { status, entry: JSON.stringify({ status, at: now.toISOString(), by: actor, ...(reason ? { reason } : {}) }) };
+}

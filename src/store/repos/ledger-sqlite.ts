@@ -1,0 +1,151 @@
+/** The send ledger on SQLite: prepared statements in batched transactions. */
+import type { LedgerRepo, RangeQuery } from '../../domain/delivery/ports.js';
+import type { Executor } from '../executor.js';
+import { DUE_COLUMNS, historyEntry, MAX_ID, OPEN_SQL, toDue, type DueRow } from './ledger-sql.js';
+
+const DUE_SQL = `
+  SELECT ${DUE_COLUMNS}, json_extract(u.traits, '$.webhook_url') AS webhook_url,
+         (SELECT group_concat(s.channel) FROM suppressions s WHERE s.workspace_id = m.workspace_id AND s.user_id = m.user_id) AS suppressed
+  FROM messages m LEFT JOIN users u ON u.workspace_id = m.workspace_id AND u.id = m.user_id
+  WHERE m.workspace_id = @ws AND m.campaign_id = @campaign AND m.step_key = @step AND m.user_id > @after AND m.user_id <= @through
+    AND m.status IN ${OPEN_SQL} AND m.scheduled_for <= @now
+  ORDER BY m.user_id LIMIT @limit`;
+
+export function sqliteLedger(x: Executor): LedgerRepo {
+  if (x.raw.dialect !== 'sqlite') throw new Error('sqlite executor expected');
+  const db = x.raw.db;
+  const insert = db.prepare(`
+    INSERT INTO messages (workspace_id, id, campaign_id, step_key, user_id, channel, variant_id, schedule_id, idempotency_key, status,
+                          status_history, attempts, credits, planned_for, scheduled_for, created_at, updated_at)
+    VALUES (@ws, @id, @campaign, @step, @user, @channel, @variant, @schedule, @key, 'queued', @history, 0, 0, @planned, @planned, @now, @now)
+    ON CONFLICT DO NOTHING`);
+  const due = db.prepare(DUE_SQL);
+  const nextDue = db.prepare(`
+    SELECT min(scheduled_for) AS at FROM messages
+    WHERE workspace_id = @ws AND campaign_id = @campaign AND step_key = @step AND user_id > @after AND user_id <= @through AND status IN ${OPEN_SQL}`);
+  const boundary = db.prepare(`
+    SELECT user_id AS u FROM messages WHERE workspace_id = ? AND campaign_id = ? AND step_key = ? AND user_id > ?
+    ORDER BY user_id LIMIT 1 OFFSET ?`);
+  const countOpen = db.prepare(
+    `SELECT count(*) AS n FROM messages WHERE workspace_id = ? AND campaign_id = ? AND step_key = ? AND status IN ${OPEN_SQL}`,
+  );
+  const open = `WHERE workspace_id = @ws AND id = @id AND status IN ${OPEN_SQL}`;
+  const append = `status_history = json_insert(status_history, '$[#]', json(@entry)), updated_at = @now`;
+  const claim = db.prepare(`UPDATE messages SET status = 'sending', channel = @channel, variant_id = @variant, rendered = @rendered,
+                              credits = @credits, attempts = attempts + 1, scheduled_for = @stale, ${append}
+                            ${open} AND attempts = @attempts`);
+  const stepCounts = db.prepare(`SELECT status, count(*) AS n FROM messages WHERE workspace_id = ? AND campaign_id = ? AND step_key = ? GROUP BY status`);
+  const scheduleCounts = db.prepare(`SELECT status, count(*) AS n FROM messages WHERE workspace_id = ? AND campaign_id = ? AND schedule_id = ? GROUP BY status`);
+  const stmt = {
+    sent: db.prepare(`UPDATE messages SET status = @status, provider = @provider, provider_message_id = @pmid, error = NULL,
+                        sent_at = @now, delivered_at = CASE WHEN @status = 'delivered' THEN @now END, ${append} ${open}`),
+    retry: db.prepare(`UPDATE messages SET status = @status, scheduled_for = @at, error = @reason,
+                         credits = CASE WHEN @status = 'queued' THEN 0 ELSE credits END, ${append} ${open}`),
+    defer: db.prepare(`UPDATE messages SET status = 'deferred', scheduled_for = @at, credits = 0, ${append} ${open}`),
+    final: db.prepare(`UPDATE messages SET status = @status, error = @reason, credits = 0, ${append} ${open}`),
+  };
+  const cancel = db.prepare(`
+    UPDATE messages SET status = 'cancelled', error = @reason, status_history = json_insert(status_history, '$[#]', json(@entry)), updated_at = @now
+    WHERE workspace_id = @ws AND schedule_id = @schedule AND status IN ('queued', 'deferred')`);
+  const budget = db.prepare(`SELECT budget_credits AS budget, credits_spent AS spent FROM campaigns WHERE workspace_id = ? AND id = ?`);
+  const spend = db.prepare(`UPDATE campaigns SET credits_spent = max(0, credits_spent + ?) WHERE workspace_id = ? AND id = ?`);
+  const bounds = (r: RangeQuery) => ({ after: r.afterUserId ?? '', through: r.throughUserId ?? MAX_ID });
+
+  return {
+    insertMany: (ws, rows, now) =>
+      x.tx(async () => {
+        let n = 0;
+        const history = JSON.stringify([{ status: 'queued', at: now.toISOString(), by: 'scheduler' }]);
+        for (const r of rows) {
+          n += insert.run({
+            ws, id: r.id, campaign: r.campaignId, step: r.stepKey, user: r.userId, channel: r.channel, variant: r.variantId,
+            schedule: r.scheduleId, key: r.idempotencyKey, history, planned: r.plannedFor.getTime(), now: now.getTime(),
+          }).changes;
+        }
+        return n;
+      }),
+    due: (ws, range, now, limit) =>
+      x.run(async () =>
+        (due.all({ ws, campaign: range.campaignId, step: range.stepKey, ...bounds(range), now: now.getTime(), limit }) as DueRow[]).map(toDue),
+      ),
+    nextDue: (ws, range) =>
+      x.run(async () => {
+        const r = nextDue.get({ ws, campaign: range.campaignId, step: range.stepKey, ...bounds(range) }) as { at: number | null };
+        return r.at === null ? null : new Date(r.at);
+      }),
+    recentSends: (ws, userIds, since) =>
+      x.run(async () => {
+        const out = new Map<string, Date[]>();
+        if (userIds.length === 0) return out;
+        const rows = db
+          .prepare(
+            `SELECT user_id AS u, coalesce(sent_at, updated_at) AS at FROM messages
+             WHERE workspace_id = ? AND user_id IN (${userIds.map(() => '?').join(',')})
+               AND status IN ('sending', 'sent', 'delivered') AND coalesce(sent_at, updated_at) >= ?`,
+          )
+          .all(ws, ...userIds, since.getTime()) as { u: string; at: number }[];
+        for (const r of rows) out.set(r.u, [...(out.get(r.u) ?? []), new Date(r.at)]);
+        return out;
+      }),
+    claim: (ws, claims, now, staleAt, actor) =>
+      x.tx(async () => {
+        const out = new Set<string>();
+        const entry = JSON.stringify({ status: 'sending', at: now.toISOString(), by: actor });
+        for (const c of claims) {
+          const r = claim.run({
+            ws, id: c.id, attempts: c.attempts, channel: c.channel, variant: c.variantId, rendered: JSON.stringify(c.rendered),
+            credits: c.credits, stale: staleAt.getTime(), entry, now: now.getTime(),
+          });
+          if (r.changes > 0) out.add(c.id);
+        }
+        return out;
+      }),
+    scheduleCounts: (ws, campaignId, scheduleId) =>
+      x.run(async () =>
+        Object.fromEntries((scheduleCounts.all(ws, campaignId, scheduleId) as { status: string; n: number }[]).map((r) => [r.status, Number(r.n)])),
+      ),
+    stepCounts: (ws, campaignId, stepKey) =>
+      x.run(async () =>
+        Object.fromEntries((stepCounts.all(ws, campaignId, stepKey) as { status: string; n: number }[]).map((r) => [r.status, Number(r.n)])),
+      ),
+    record: (ws, outcomes, now, actor) =>
+      x.tx(async () => {
+        const t = now.getTime();
+        for (const o of outcomes) {
+          const { status, entry } = historyEntry(o, now, actor);
+          const base = { ws, id: o.id, entry, now: t };
+          if (o.kind === 'sent') stmt.sent.run({ ...base, status, provider: o.provider, pmid: o.providerMessageId });
+          else if (o.kind === 'retry' || o.kind === 'recheck') stmt.retry.run({ ...base, status, at: o.retryAt.getTime(), reason: o.error });
+          else if (o.kind === 'defer') stmt.defer.run({ ...base, at: o.until.getTime() });
+          else stmt.final.run({ ...base, status, reason: 'reason' in o ? o.reason : o.error });
+        }
+      }),
+    boundaries: (ws, campaignId, stepKey, chunk) =>
+      x.run(async () => {
+        const out: string[] = [];
+        for (;;) {
+          const r = boundary.get(ws, campaignId, stepKey, out[out.length - 1] ?? '', chunk - 1) as { u: string } | undefined;
+          if (!r) return out;
+          out.push(r.u);
+        }
+      }),
+    countOpen: (ws, campaignId, stepKey) => x.run(async () => Number((countOpen.get(ws, campaignId, stepKey) as { n: number }).n)),
+    cancelSchedule: (ws, scheduleId, reason, now) =>
+      x.tx(async () => {
+        const entry = JSON.stringify({ status: 'cancelled', at: now.toISOString(), by: 'scheduler', reason });
+        return cancel.run({ ws, schedule: scheduleId, reason, entry, now: now.getTime() }).changes;
+      }),
+    reserveCredits: (ws, campaignId, want) =>
+      x.tx(async () => {
+        const row = budget.get(ws, campaignId) as { budget: number | null; spent: number } | undefined;
+        if (!row) return 0;
+        const granted = row.budget === null ? want : Math.max(0, Math.min(want, row.budget - row.spent));
+        if (granted > 0) spend.run(granted, ws, campaignId);
+        return granted;
+      }),
+    releaseCredits: (ws, campaignId, credits) =>
+      x.run(async () => {
+        if (credits > 0) spend.run(-credits, ws, campaignId);
+      }),
+  };
+}

@@ -1,0 +1,144 @@
+import { z } from 'zod';
+import { checkCron, earliestLocalOccurrence, isLocalDateTime, latestLocalOccurrence } from '../src/domain/delivery/schedule.js';
+import { DomainError, invalidInput } from '../src/domain/errors.js';
+import { defineTool } from '../src/server/define.js';
+import { confirmSend, loadSendable, previewSend, type SendRequest, type SendTiming } from '../src/services/sends.js';
+import { campaignIdInput, previewView, scheduleView, toScheduleView } from '../src/views/send.js';
+
+const PAST_TOLERANCE_MS = 5 * 60_000;
+const MAX_AHEAD_MS = 366 * 86_400_000;
+
+export default defineTool({
+  name: 'schedule_send',
+  title: 'Preview or schedule a campaign send',
+  description: `Sends a campaign to its segment: now, at a time (at), at a local wall-clock time in each person's own time zone (at + in_user_timezone), or on a cron schedule (recurring, for recurring campaigns).
+By default it is a dry run: it sends nothing and returns a preview of what a send would do right now: audience size after consent, suppression, frequency caps and quiet hours (with how many each rule drops), messages per hour, credits, and rendered samples.
+To really send: dry_run: false (or omit it), confirm: true and an idempotency_key; needs the 'send' scope and a server with sends enabled. Repeating a confirmed call with the same idempotency_key schedules nothing new and returns the same schedule. A one-time campaign is sent once.
+Every message is written to the send ledger before it goes out, so a crash never sends twice; people who opted out are never contacted. Returns the preview and, when confirmed, the schedule (cancel it with cancel_schedule; see list_scheduled_sends and campaign://{campaign_id}).`,
+  scope: 'write',
+  input: z.strictObject({
+    campaign_id: campaignIdInput,
+    at: z
+      .string({ error: 'at must be a string time' })
+      .max(40, { error: 'at is longer than 40 characters' })
+      .optional()
+      .describe('When: ISO 8601 with a zone (2026-12-24T09:00:00Z). With in_user_timezone: a wall-clock time without zone (2026-12-24T09:00). Omit to send now.'),
+    in_user_timezone: z
+      .boolean({ error: 'in_user_timezone must be true or false' })
+      .default(false)
+      .describe("Send at the wall-clock time `at` in each person's own time zone."),
+    recurring: z
+      .strictObject({
+        cron: z.string({ error: 'recurring.cron must be a cron expression such as "0 9 * * MON"' }).min(1).max(100, { error: 'recurring.cron is longer than 100 characters' }),
+        timezone: z.string({ error: 'recurring.timezone must be an IANA time zone such as "Europe/Paris"' }).min(1).max(64, { error: 'recurring.timezone is longer than 64 characters' }),
+      })
+      .optional()
+      .describe('For recurring campaigns: a cron expression evaluated in a time zone (DST-correct).'),
+    optimal: z.boolean({ error: 'optimal must be true or false' }).default(false).describe("Each person's best hour (send-time optimization)."),
+    variant_keys: z
+      .array(z.string().regex(/^[A-Za-z0-9_-]{1,20}$/, { error: 'variant_keys[] must be variant keys such as "A"' }), { error: 'variant_keys must be a list of variant keys' })
+      .min(1, { error: 'variant_keys must not be empty (omit it to send every variant)' })
+      .max(8, { error: 'variant_keys has more than 8 entries' })
+      .optional()
+      .describe('Send only these variants (split by their weights); default all.'),
+    respect_quiet_hours: z.boolean({ error: 'respect_quiet_hours must be true or false' }).default(true).describe("Hold messages during each person's local quiet hours (server setting QUIET_HOURS)."),
+    deadline_hours: z
+      .number({ error: 'deadline_hours must be a number of hours' })
+      .min(1, { error: 'deadline_hours must be at least 1' })
+      .max(168, { error: 'deadline_hours must be at most 168 (7 days)' })
+      .default(24)
+      .describe('A message held by quiet hours past this many hours after its planned time is dropped instead.'),
+    dry_run: z.boolean({ error: 'dry_run must be true or false' }).optional().describe('Preview only. Default: true, unless confirm is true.'),
+    confirm: z.boolean({ error: 'confirm must be true or false' }).default(false).describe('Really send (needs idempotency_key and the send scope).'),
+    idempotency_key: z
+      .string({ error: 'idempotency_key must be a string' })
+      .regex(/^[A-Za-z0-9_.:-]{8,200}$/, { error: 'idempotency_key must be 8-200 letters, digits, _ . : or - (e.g. "winter-sale-2026-12-05")' })
+      .optional()
+      .describe('Required to send: repeating a call with the same key never schedules twice.'),
+    sample_size: z.number({ error: 'sample_size must be a number' }).int().min(0).max(10, { error: 'sample_size must be at most 10' }).default(3),
+  }),
+  output: z.object({
+    mode: z.enum(['preview', 'scheduled']),
+    preview: previewView,
+    schedule: scheduleView.optional(),
+    created: z.boolean().optional().describe('False when this idempotency_key had already scheduled it.'),
+    next_step: z.string(),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  auditTarget: (input, output) => (output?.schedule ? { type: 'schedule', id: output.schedule.id } : { type: 'campaign', id: input.campaign_id }),
+  async handler(input, ctx) {
+    const now = ctx.clock.now();
+    const timing = parseTiming(input, now);
+    const dryRun = input.dry_run ?? !input.confirm;
+    if (!dryRun && !input.confirm) throw invalidInput('dry_run: false needs confirm: true to send', 'Check the preview first (dry_run: true), then call again with confirm: true and an idempotency_key');
+    if (!dryRun) {
+      if (!ctx.principal.scopes.has('send')) {
+        throw new DomainError('forbidden', "Forbidden: sending needs the 'send' scope, which this token does not have", 'Preview with dry_run: true, or use a token granted send');
+      }
+      if (!ctx.settings.sendsEnabled) throw new DomainError('unavailable', 'Sends are disabled on this server (SENDS_ENABLED=false)', 'Nothing was scheduled; previews still work');
+      if (!input.idempotency_key) throw invalidInput('idempotency_key is required to send', 'Pass a key unique to this send, e.g. "winter-sale-2026-12-05"; reuse it to retry safely');
+    }
+    const req: SendRequest = {
+      campaignId: input.campaign_id,
+      timing,
+      ...(input.variant_keys ? { variantKeys: input.variant_keys } : {}),
+      respectQuietHours: input.respect_quiet_hours,
+      deadlineHours: input.deadline_hours,
+      sampleSize: input.sample_size,
+    };
+    const { campaign, variants } = await loadSendable(ctx, req);
+    const preview = await previewSend(ctx, req, campaign, variants);
+    if (dryRun) {
+      return {
+        mode: 'preview' as const,
+        preview,
+        next_step: input.confirm
+          ? 'dry_run was true, so nothing was sent; call again with dry_run: false, confirm: true and an idempotency_key'
+          : 'Nothing was sent. To send, call again with confirm: true and an idempotency_key',
+      };
+    }
+    const { schedule, created } = await confirmSend(ctx, req, campaign, input.idempotency_key!, preview.eligible);
+    return {
+      mode: 'scheduled' as const,
+      preview,
+      schedule: toScheduleView(schedule),
+      created,
+      next_step: created
+        ? `Scheduled as ${schedule.id}. Follow it in campaign://${campaign.id}; stop it with cancel_schedule`
+        : `This idempotency_key already scheduled ${schedule.id}; nothing new was scheduled`,
+    };
+  },
+});
+
+function parseTiming(input: { at?: string | undefined; in_user_timezone: boolean; recurring?: { cron: string; timezone: string } | undefined; optimal: boolean }, now: Date): SendTiming {
+  const given = [input.at !== undefined, input.recurring !== undefined, input.optimal].filter(Boolean).length;
+  if (given > 1) throw invalidInput('Give only one of at, recurring or optimal', 'at sends once (optionally in_user_timezone); recurring repeats on a cron schedule');
+  if (input.optimal) {
+    throw new DomainError('unavailable', 'optimal (send-time optimization) is not available yet', 'Use at, in_user_timezone or omit them to send now');
+  }
+  if (input.recurring) {
+    if (input.in_user_timezone) throw invalidInput('in_user_timezone applies to at, not to recurring', 'Set recurring.timezone instead');
+    checkCron(input.recurring.cron, input.recurring.timezone);
+    return { kind: 'recurring', cron: input.recurring.cron, timezone: input.recurring.timezone };
+  }
+  if (input.at === undefined) {
+    if (input.in_user_timezone) throw invalidInput('in_user_timezone needs at: a wall-clock time such as 2026-12-24T09:00', 'Give at without a zone');
+    return { kind: 'now' };
+  }
+  if (input.in_user_timezone) {
+    if (!isLocalDateTime(input.at)) {
+      throw invalidInput(`at '${input.at}' must be a wall-clock time without a zone when in_user_timezone is true`, 'Write it like 2026-12-24T09:00');
+    }
+    if (latestLocalOccurrence(input.at).getTime() < now.getTime() - PAST_TOLERANCE_MS) {
+      throw invalidInput(`at '${input.at}' has already passed in every time zone`, 'Give a future wall-clock time');
+    }
+    if (earliestLocalOccurrence(input.at).getTime() > now.getTime() + MAX_AHEAD_MS) throw invalidInput(`at '${input.at}' is more than a year ahead`, 'Schedule sends at most 366 days ahead');
+    return { kind: 'local_time', local: input.at };
+  }
+  const at = z.iso.datetime({ offset: true }).safeParse(input.at);
+  if (!at.success) throw invalidInput(`at '${input.at}' is not an ISO 8601 time with a zone`, 'Write it like 2026-12-24T09:00:00Z, or set in_user_timezone for local wall-clock times');
+  const t = new Date(input.at);
+  if (t.getTime() < now.getTime() - PAST_TOLERANCE_MS) throw invalidInput(`at '${input.at}' is in the past`, 'Omit at to send now, or give a future time');
+  if (t.getTime() > now.getTime() + MAX_AHEAD_MS) throw invalidInput(`at '${input.at}' is more than a year ahead`, 'Schedule sends at most 366 days ahead');
+  return { kind: 'at', at: t };
+}
