@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { checkCron, earliestLocalOccurrence, isLocalDateTime, latestLocalOccurrence } from '../src/domain/delivery/schedule.js';
 import { DomainError, invalidInput } from '../src/domain/errors.js';
 import { defineTool } from '../src/server/define.js';
-import { confirmSend, loadSendable, previewSend, type SendRequest, type SendTiming } from '../src/services/sends.js';
+import { confirmSend, loadSendable, previewSend, priorSend, type SendRequest, type SendTiming } from '../src/services/sends.js';
 import { campaignIdInput, previewView, scheduleView, toScheduleView } from '../src/views/send.js';
 
 const PAST_TOLERANCE_MS = 5 * 60_000;
@@ -59,7 +59,7 @@ Every message is written to the send ledger before it goes out, so a crash never
   }),
   output: z.object({
     mode: z.enum(['preview', 'scheduled']),
-    preview: previewView,
+    preview: previewView.optional().describe('What the send does now; absent when an earlier call with this idempotency_key already scheduled it.'),
     schedule: scheduleView.optional(),
     created: z.boolean().optional().describe('False when this idempotency_key had already scheduled it.'),
     next_step: z.string(),
@@ -86,6 +86,17 @@ Every message is written to the send ledger before it goes out, so a crash never
       deadlineHours: input.deadline_hours,
       sampleSize: input.sample_size,
     };
+    if (!dryRun) {
+      const prior = await priorSend(ctx, req, input.idempotency_key!);
+      if (prior) {
+        return {
+          mode: 'scheduled' as const,
+          schedule: toScheduleView(prior),
+          created: false,
+          next_step: `This idempotency_key already scheduled ${prior.id} (now ${prior.status}); nothing new was scheduled. See list_scheduled_sends`,
+        };
+      }
+    }
     const { campaign, variants } = await loadSendable(ctx, req);
     const preview = await previewSend(ctx, req, campaign, variants);
     if (dryRun) {

@@ -251,7 +251,7 @@ export async function confirmSend(
 ): Promise<{ schedule: Schedule; created: boolean }> {
   const ws = ctx.workspaceId;
   const now = ctx.clock.now();
-  const requestDigest = digestOf(req);
+  const requestDigest = sendDigest(req);
   const kind: ScheduleKind = req.timing.kind === 'now' ? 'at' : req.timing.kind;
   const runAt = firstRun(req.timing, now);
   const spec: ScheduleSpec & { request_digest: string } = {
@@ -264,7 +264,7 @@ export async function confirmSend(
     previewed_audience: previewedAudience,
     request_digest: requestDigest,
   };
-  const prior = await ctx.store.schedules.findByKey(ws, idempotencyKey);
+  const prior = await priorSend(ctx, req, idempotencyKey);
   if (!prior && campaign.type === 'one_time' && (await ctx.store.schedules.countActive(ws, campaign.id)) > 0) {
     const [active] = await ctx.store.schedules.list(ws, { campaignId: campaign.id, status: 'active', limit: 1 });
     throw new DomainError(
@@ -316,7 +316,23 @@ export async function cancelSchedule(ctx: HandlerContext, scheduleId: string, re
   return { schedule: after ?? schedule, cancelledMessages };
 }
 
-function digestOf(req: SendRequest): string {
+/**
+ * The schedule an earlier call made under this idempotency key, if any; a key reused for a
+ * different request is refused rather than silently answered with the other send.
+ */
+export async function priorSend(ctx: HandlerContext, req: SendRequest, idempotencyKey: string): Promise<Schedule | null> {
+  const prior = await ctx.store.schedules.findByKey(ctx.workspaceId, idempotencyKey);
+  if (prior && (prior.campaignId !== req.campaignId || (prior.spec as { request_digest?: string }).request_digest !== sendDigest(req))) {
+    throw new DomainError(
+      'conflict',
+      `idempotency_key '${idempotencyKey}' was already used for a different send (schedule ${prior.id})`,
+      'Use a new idempotency_key for a new send; repeat a call exactly to retry it',
+    );
+  }
+  return prior;
+}
+
+function sendDigest(req: SendRequest): string {
   const t = req.timing;
   const timing = t.kind === 'at' ? { kind: t.kind, at: t.at.toISOString() } : t;
   return createHash('sha256')

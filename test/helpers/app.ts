@@ -1,7 +1,7 @@
 import { buildApp, localPrincipal, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { Clock, Principal, Scope } from '../../src/domain/ports.js';
-import { silentLogger } from '../../src/log.js';
+import { createLogger, silentLogger } from '../../src/log.js';
 import { createDatabase, type TestDatabase } from './db.js';
 
 /** A clock tests move by hand. */
@@ -12,6 +12,9 @@ export class ManualClock implements Clock {
   }
   advance(ms: number): void {
     this.t += ms;
+  }
+  set(at: Date): void {
+    if (at.getTime() > this.t) this.t = at.getTime();
   }
 }
 
@@ -26,7 +29,8 @@ export async function testApp(dialect: 'sqlite' | 'postgres', env: Record<string
   const db = await createDatabase(dialect);
   const clock = new ManualClock();
   const config = loadConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent', ...env });
-  const app = await buildApp(config, { log: silentLogger, clock });
+  // TEST_LOG=debug shows the server's logs (stderr) while debugging a test.
+  const app = await buildApp(config, { log: process.env.TEST_LOG ? createLogger(process.env.TEST_LOG) : silentLogger, clock });
   return {
     ...app,
     db,

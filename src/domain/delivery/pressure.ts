@@ -108,7 +108,7 @@ export function hasAddress(r: Pick<RecipientFacts, 'email' | 'phone' | 'webhookU
 /**
  * If `now` falls inside the quiet window in `zone`, the instant the window ends; otherwise null.
  * Wall-clock times that a DST change skips resolve forward (luxon), so a window ending at a
- * skipped 02:30 ends at 03:30.
+ * skipped 02:30 ends at 03:30; one the clocks repeat ends at its first occurrence after `now`.
  */
 export function quietWindowEnd(now: Date, zone: string, q: Pick<QuietHours, 'start' | 'end'>): Date | null {
   const local = DateTime.fromJSDate(now, { zone: validZone(zone) });
@@ -116,8 +116,13 @@ export function quietWindowEnd(now: Date, zone: string, q: Pick<QuietHours, 'sta
   const start = hhmm(q.start);
   const end = hhmm(q.end);
   if (start === end) return null;
-  const at = (day: DateTime, m: number) =>
-    DateTime.fromObject({ year: day.year, month: day.month, day: day.day, hour: Math.floor(m / 60), minute: m % 60 }, { zone: local.zone }).toJSDate();
+  const at = (day: DateTime, m: number) => {
+    const dt = DateTime.fromObject({ year: day.year, month: day.month, day: day.day, hour: Math.floor(m / 60), minute: m % 60 }, { zone: local.zone });
+    // A wall time the clocks repeat (DST ends) has two instants, and luxon picks one from the offset
+    // in effect at the real current date; take the first one still ahead of `now`.
+    const ahead = dt.getPossibleOffsets().map((d) => d.toMillis()).filter((t) => t > now.getTime());
+    return new Date(ahead.length ? Math.min(...ahead) : dt.toMillis());
+  };
   if (start < end) return minutes >= start && minutes < end ? at(local, end) : null;
   if (minutes >= start) return at(local.plus({ days: 1 }), end);
   if (minutes < end) return at(local, end);

@@ -15,6 +15,9 @@ import type { Executor } from '../../store/executor.js';
 import type { Job, JobQueue } from '../../domain/jobs.js';
 import { newId } from '../../store/ids.js';
 
+/** drizzle's postgres-js driver passes timestamps through unserialized: give PostgreSQL ISO strings. */
+const iso = (d: Date) => d.toISOString();
+
 export type { Job, JobQueue, NewJob } from '../../domain/jobs.js';
 
 interface JobRow {
@@ -61,7 +64,13 @@ function sqliteQueue(x: Executor): JobQueue {
   const pendingAll = db.prepare(`SELECT count(*) AS n FROM jobs WHERE workspace_id = ? AND status IN ('queued', 'running')`);
   const pendingKind = db.prepare(`SELECT count(*) AS n FROM jobs WHERE workspace_id = ? AND kind = ? AND status IN ('queued', 'running')`);
   const ok = (r: { changes: number }) => r.changes > 0;
+  const nextRun = db.prepare(`SELECT min(run_at) AS at FROM jobs WHERE status = 'queued'`);
   return {
+    nextRunAt: () =>
+      x.run(async () => {
+        const r = nextRun.get() as { at: number | null };
+        return r.at === null ? null : new Date(r.at);
+      }),
     enqueue: (j) =>
       x.run(async () => {
         const now = Date.now();
@@ -110,22 +119,26 @@ function pgQueue(x: Executor): JobQueue {
   const sql = x.raw.sql;
   const ok = (r: { count: number }) => r.count > 0;
   return {
+    nextRunAt: async () => {
+      const [r] = await sql<{ at: Date | null }[]>`SELECT min(run_at) AS at FROM jobs WHERE status = 'queued'`;
+      return r?.at ? new Date(r.at) : null;
+    },
     enqueue: async (j) => {
       const now = new Date();
       const r = await sql`
         INSERT INTO jobs (id, workspace_id, kind, payload, status, run_at, attempts, max_attempts, dedupe_key, created_at, updated_at)
-        VALUES (${newId('job')}, ${j.workspaceId}, ${j.kind}, ${sql.json(j.payload as never)}, 'queued', ${j.runAt}, 0,
-                ${j.maxAttempts ?? 8}, ${j.dedupeKey ?? null}, ${now}, ${now})
+        VALUES (${newId('job')}, ${j.workspaceId}, ${j.kind}, ${JSON.stringify(j.payload)}::jsonb, 'queued', ${iso(j.runAt)}, 0,
+                ${j.maxAttempts ?? 8}, ${j.dedupeKey ?? null}, ${iso(now)}, ${iso(now)})
         ON CONFLICT DO NOTHING`;
       return ok(r);
     },
     claim: async (owner, limit, leaseMs, now, kinds) => {
       const until = new Date(now.getTime() + leaseMs);
       const rows = await sql<JobRow[]>`
-        UPDATE jobs SET status = 'running', lease_owner = ${owner}, lease_until = ${until}, attempts = attempts + 1, updated_at = ${now}
+        UPDATE jobs SET status = 'running', lease_owner = ${owner}, lease_until = ${iso(until)}, attempts = attempts + 1, updated_at = ${iso(now)}
         WHERE id IN (
           SELECT id FROM jobs
-          WHERE ((status = 'queued' AND run_at <= ${now}) OR (status = 'running' AND lease_until < ${now}))
+          WHERE ((status = 'queued' AND run_at <= ${iso(now)}) OR (status = 'running' AND lease_until < ${iso(now)}))
             ${kinds?.length ? sql`AND kind IN ${sql(kinds as string[])}` : sql``}
           ORDER BY run_at LIMIT ${limit}
           FOR UPDATE SKIP LOCKED)
@@ -133,28 +146,28 @@ function pgQueue(x: Executor): JobQueue {
       return rows.map(toJob);
     },
     heartbeat: async (id, owner, until) =>
-      ok(await sql`UPDATE jobs SET lease_until = ${until}, updated_at = now() WHERE id = ${id} AND lease_owner = ${owner} AND status = 'running'`),
+      ok(await sql`UPDATE jobs SET lease_until = ${iso(until)}, updated_at = now() WHERE id = ${id} AND lease_owner = ${owner} AND status = 'running'`),
     complete: async (id, owner, now) =>
       ok(
-        await sql`UPDATE jobs SET status = 'done', lease_owner = NULL, lease_until = NULL, updated_at = ${now}
+        await sql`UPDATE jobs SET status = 'done', lease_owner = NULL, lease_until = NULL, updated_at = ${iso(now)}
                   WHERE id = ${id} AND lease_owner = ${owner} AND status = 'running'`,
       ),
     requeue: async (id, owner, runAt, o, now) =>
       ok(
-        await sql`UPDATE jobs SET status = 'queued', run_at = ${runAt}, lease_owner = NULL, lease_until = NULL,
+        await sql`UPDATE jobs SET status = 'queued', run_at = ${iso(runAt)}, lease_owner = NULL, lease_until = NULL,
                     last_error = coalesce(${o.error ?? null}, last_error),
-                    payload = coalesce(${o.payload ? sql.json(o.payload as never) : null}, payload),
-                    attempts = CASE WHEN ${o.resetAttempts ?? false} THEN 0 ELSE attempts END, updated_at = ${now}
+                    payload = coalesce(${o.payload ? JSON.stringify(o.payload) : null}::jsonb, payload),
+                    attempts = CASE WHEN ${o.resetAttempts ?? false} THEN 0 ELSE attempts END, updated_at = ${iso(now)}
                   WHERE id = ${id} AND lease_owner = ${owner} AND status = 'running'`,
       ),
     bury: async (id, owner, error, now) =>
       ok(
-        await sql`UPDATE jobs SET status = 'dead', lease_owner = NULL, lease_until = NULL, last_error = ${error}, updated_at = ${now}
+        await sql`UPDATE jobs SET status = 'dead', lease_owner = NULL, lease_until = NULL, last_error = ${error}, updated_at = ${iso(now)}
                   WHERE id = ${id} AND lease_owner = ${owner} AND status = 'running'`,
       ),
     progress: async (id, owner, payload, now) =>
       ok(
-        await sql`UPDATE jobs SET payload = ${sql.json(payload as never)}, updated_at = ${now}
+        await sql`UPDATE jobs SET payload = ${JSON.stringify(payload)}::jsonb, updated_at = ${iso(now)}
                   WHERE id = ${id} AND lease_owner = ${owner} AND status = 'running'`,
       ),
     pending: async (ws, kind) => {

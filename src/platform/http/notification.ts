@@ -90,6 +90,11 @@ export function httpNotificationChannel(client: PlatformClient): DeliveryChannel
     } catch (err) {
       // Rejected as a whole (a payload problem, perhaps one bad address): send one by one instead.
       if (err instanceof PlatformError && err.code === 'rejected') return mapLimit(group, CONCURRENCY, sendOne);
+      // 404: our cached template is gone (deleted behind our back); forget it, send these one by one.
+      if (err instanceof PlatformError && err.code === 'not_found') {
+        templates.delete(channel);
+        return mapLimit(group, CONCURRENCY, sendOne);
+      }
       return group.map((m) => fromError(m.ledgerId, err));
     }
     if (failedCount === 0) {

@@ -64,8 +64,8 @@ export function localChannel(x: Executor, clock: Clock): DeliveryChannel {
         message_id: m.ledgerId,
         user_id: m.userId,
         channel: m.channel,
-        payload: sql.json(payload(m) as never),
-        delivered_at: now,
+        payload: JSON.stringify(payload(m)),
+        delivered_at: now.toISOString(),
       }));
       await sql`INSERT INTO local_deliveries ${sql(rows as never)}`;
       return results(batch, ids);

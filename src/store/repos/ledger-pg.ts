@@ -3,6 +3,9 @@ import type { LedgerOutcome, LedgerRepo, RangeQuery } from '../../domain/deliver
 import type { Executor } from '../executor.js';
 import { DUE_COLUMNS, historyEntry, OPEN_SQL, toDue, type DueRow } from './ledger-sql.js';
 
+/** drizzle's postgres-js driver passes timestamps through unserialized: give PostgreSQL ISO strings. */
+const iso = (d: Date) => d.toISOString();
+
 export function pgLedger(x: Executor): LedgerRepo {
   if (x.raw.dialect !== 'postgres') throw new Error('postgres executor expected');
   const sql = x.raw.sql;
@@ -19,8 +22,8 @@ export function pgLedger(x: Executor): LedgerRepo {
       const values = rows.map((r) => ({
         workspace_id: ws, id: r.id, campaign_id: r.campaignId, step_key: r.stepKey, user_id: r.userId, channel: r.channel,
         variant_id: r.variantId, schedule_id: r.scheduleId, idempotency_key: r.idempotencyKey, status: 'queued',
-        status_history: sql.json(history), attempts: 0, credits: 0, planned_for: r.plannedFor, scheduled_for: r.plannedFor,
-        created_at: now, updated_at: now,
+        status_history: JSON.stringify(history), attempts: 0, credits: 0, planned_for: iso(r.plannedFor), scheduled_for: iso(r.plannedFor),
+        created_at: iso(now), updated_at: iso(now),
       }));
       const res = await sql`INSERT INTO messages ${sql(values as never)} ON CONFLICT DO NOTHING`;
       return res.count;
@@ -31,7 +34,7 @@ export function pgLedger(x: Executor): LedgerRepo {
                (SELECT string_agg(s.channel, ',') FROM suppressions s WHERE s.workspace_id = m.workspace_id AND s.user_id = m.user_id) AS suppressed
         FROM messages m LEFT JOIN users u ON u.workspace_id = m.workspace_id AND u.id = m.user_id
         WHERE m.workspace_id = ${ws} AND m.campaign_id = ${range.campaignId} AND m.step_key = ${range.stepKey}
-          ${inRange(range, 'm.user_id')} AND m.status IN ${open} AND m.scheduled_for <= ${now}
+          ${inRange(range, 'm.user_id')} AND m.status IN ${open} AND m.scheduled_for <= ${iso(now)}
         ORDER BY m.user_id LIMIT ${limit}`;
       return rows.map(toDue);
     },
@@ -48,7 +51,7 @@ export function pgLedger(x: Executor): LedgerRepo {
       const rows = await sql<{ u: string; at: Date }[]>`
         SELECT user_id AS u, coalesce(sent_at, updated_at) AS at FROM messages
         WHERE workspace_id = ${ws} AND user_id = ANY(${userIds as string[]}::text[])
-          AND status IN ('sending', 'sent', 'delivered') AND coalesce(sent_at, updated_at) >= ${since}`;
+          AND status IN ('sending', 'sent', 'delivered') AND coalesce(sent_at, updated_at) >= ${iso(since)}::timestamptz`;
       for (const r of rows) out.set(r.u, [...(out.get(r.u) ?? []), new Date(r.at)]);
       return out;
     },
@@ -61,11 +64,11 @@ export function pgLedger(x: Executor): LedgerRepo {
           const entries = h.map((e) => e.entry);
           const statuses = h.map((e) => e.status);
           const where = tx`WHERE m.workspace_id = ${ws} AND m.id = d.id AND m.status IN ${open}`;
-          const hist = tx`status_history = m.status_history || jsonb_build_array(d.entry::jsonb), updated_at = ${now}`;
+          const hist = tx`status_history = m.status_history || jsonb_build_array(d.entry::jsonb), updated_at = ${iso(now)}`;
           if (kind === 'sent') {
             const s = group as Extract<LedgerOutcome, { kind: 'sent' }>[];
-            await tx`UPDATE messages m SET status = d.status, provider = d.provider, provider_message_id = d.pmid, error = NULL, sent_at = ${now},
-                       delivered_at = CASE WHEN d.status = 'delivered' THEN ${now}::timestamptz END, ${hist}
+            await tx`UPDATE messages m SET status = d.status, provider = d.provider, provider_message_id = d.pmid, error = NULL, sent_at = ${iso(now)},
+                       delivered_at = CASE WHEN d.status = 'delivered' THEN ${iso(now)}::timestamptz END, ${hist}
                      FROM unnest(${ids}::text[], ${entries}::text[], ${statuses}::text[], ${s.map((o) => o.provider)}::text[],
                                  ${s.map((o) => o.providerMessageId)}::text[]) AS d(id, entry, status, provider, pmid)
                      ${where}`;
@@ -91,8 +94,8 @@ export function pgLedger(x: Executor): LedgerRepo {
       const entry = JSON.stringify({ status: 'sending', at: now.toISOString(), by: actor });
       const rows = await sql<{ id: string }[]>`
         UPDATE messages m SET status = 'sending', channel = d.channel, variant_id = d.variant, rendered = d.rendered::jsonb, credits = d.credits,
-               attempts = m.attempts + 1, scheduled_for = ${staleAt},
-               status_history = m.status_history || jsonb_build_array(${entry}::jsonb), updated_at = ${now}
+               attempts = m.attempts + 1, scheduled_for = ${iso(staleAt)},
+               status_history = m.status_history || jsonb_build_array(${entry}::jsonb), updated_at = ${iso(now)}
         FROM unnest(${claims.map((c) => c.id)}::text[], ${claims.map((c) => c.attempts)}::int[], ${claims.map((c) => c.channel)}::text[],
                     ${claims.map((c) => c.variantId)}::text[], ${claims.map((c) => JSON.stringify(c.rendered))}::text[],
                     ${claims.map((c) => c.credits)}::int[]) AS d(id, attempts, channel, variant, rendered, credits)
@@ -130,7 +133,7 @@ export function pgLedger(x: Executor): LedgerRepo {
     cancelSchedule: async (ws, scheduleId, reason, now) => {
       const entry = JSON.stringify({ status: 'cancelled', at: now.toISOString(), by: 'scheduler', reason });
       const r = await sql`
-        UPDATE messages SET status = 'cancelled', error = ${reason}, status_history = status_history || jsonb_build_array(${entry}::jsonb), updated_at = ${now}
+        UPDATE messages SET status = 'cancelled', error = ${reason}, status_history = status_history || jsonb_build_array(${entry}::jsonb), updated_at = ${iso(now)}
         WHERE workspace_id = ${ws} AND schedule_id = ${scheduleId} AND status IN ('queued', 'deferred')`;
       return r.count;
     },
