@@ -13,8 +13,13 @@ export class ManualClock implements Clock {
   advance(ms: number): void {
     this.t += ms;
   }
+  /** Moves forward to `at` (never back: a job runner uses it). */
   set(at: Date): void {
     if (at.getTime() > this.t) this.t = at.getTime();
+  }
+  /** Starts over at `at`, before anything has happened. */
+  reset(at: Date): void {
+    this.t = at.getTime();
   }
 }
 

@@ -75,9 +75,9 @@ export function pgLedger(x: Executor): LedgerRepo {
           } else if (kind === 'retry' || kind === 'recheck' || kind === 'defer') {
             const at = group.map((o) => (o.kind === 'retry' || o.kind === 'recheck' ? o.retryAt : o.kind === 'defer' ? o.until : now).toISOString());
             const reason = group.map((o) => (o.kind === 'retry' || o.kind === 'recheck' ? o.error : null));
-            await tx`UPDATE messages m SET status = d.status, scheduled_for = d.at, error = coalesce(d.reason, m.error),
+            await tx`UPDATE messages m SET status = d.status, scheduled_for = d.at::timestamptz, error = coalesce(d.reason, m.error),
                        credits = CASE WHEN d.status = 'sending' THEN m.credits ELSE 0 END, ${hist}
-                     FROM unnest(${ids}::text[], ${entries}::text[], ${statuses}::text[], ${at}::timestamptz[], ${reason}::text[])
+                     FROM unnest(${ids}::text[], ${entries}::text[], ${statuses}::text[], ${at}::text[], ${reason}::text[])
                           AS d(id, entry, status, at, reason)
                      ${where}`;
           } else {
