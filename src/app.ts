@@ -19,6 +19,8 @@ export interface App {
   store: OpenedStore;
   /** The job handlers a worker runs (sends); empty when SENDS_ENABLED is false, so nothing goes out. */
   jobHandlers: Record<string, JobHandler>;
+  /** How long a worker's claim on a job lasts without renewal (JOB_LEASE_MS). */
+  jobLeaseMs: number;
   close(): Promise<void>;
 }
 
@@ -47,10 +49,11 @@ export async function buildApp(config: Config, deps: { log: Logger; clock?: Cloc
         policy: delivery.policy,
         prices: delivery.prices,
         platformCredits: platform.credits,
-        staleAfterMs: Math.max(60_000, 2 * config.PLATFORM_TIMEOUT_MS),
+        // Long enough that no live worker can still be inside its provider call for the row.
+        staleAfterMs: Math.max(config.SEND_RECOVERY_AFTER_MS, 2 * config.PLATFORM_TIMEOUT_MS),
       })
     : {};
-  return { ctx, store, jobHandlers, close: () => store.close() };
+  return { ctx, store, jobHandlers, jobLeaseMs: config.JOB_LEASE_MS, close: () => store.close() };
 }
 
 export function deliverySettings(config: Config, provider: string): DeliverySettings {

@@ -62,6 +62,8 @@ const envSchema = z.object({
   SENDS_ENABLED: bool(true),
   SCORES_REFRESH_HOURS: z.coerce.number({ error: 'expected a number of hours (0 turns periodic refresh off)' }).min(0).max(24 * 30).default(24),
   WORKER_ENABLED: bool(true),
+  JOB_LEASE_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(1_000).max(3_600_000).default(30_000),
+  SEND_RECOVERY_AFTER_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(1_000).max(86_400_000).default(60_000),
   FREQUENCY_CAP_PER_DAY: z.coerce.number({ error: 'expected a whole number of messages (0 turns the cap off)' }).int().min(0).max(1000).default(2),
   FREQUENCY_CAP_PER_WEEK: z.coerce.number({ error: 'expected a whole number of messages (0 turns the cap off)' }).int().min(0).max(10_000).default(6),
   QUIET_HOURS: z

@@ -17,6 +17,7 @@ export function startJobWorker(app: App, opts: { concurrency?: number; pollMs?: 
     clock: app.ctx.clock,
     log: app.ctx.log,
     owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    leaseMs: app.jobLeaseMs,
     ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
     ...(opts.pollMs ? { pollMs: opts.pollMs } : {}),
   });
