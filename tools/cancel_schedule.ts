@@ -9,7 +9,7 @@ export default defineTool({
   description: `Cancels an active schedule made by schedule_send: nothing more is sent from it, its queued and quiet-hours-deferred messages are cancelled, and a recurring schedule stops recurring.
 It cannot recall messages already handed to the provider. When it was the campaign's last active schedule, a scheduled campaign goes back to draft and a running one is completed.
 To stop a campaign temporarily instead, use update_campaign_status with action 'pause'. Returns the schedule and how many messages were cancelled.`,
-  scope: 'send',
+  scope: 'write',
   input: z.strictObject({
     schedule_id: scheduleIdInput,
     reason: z.string({ error: 'reason must be a string' }).min(1).max(500, { error: 'reason is longer than 500 characters' }).default('no reason given').describe('Why, for the ledger and audit log.'),
