@@ -1,12 +1,13 @@
 import { allowedUserActions } from '../src/domain/campaign.js';
 import { notFound } from '../src/domain/errors.js';
 import { defineResource } from '../src/server/define.js';
+import { toScheduleView } from '../src/views/send.js';
 
 export default defineResource({
   name: 'campaign_state',
   title: 'Campaign state',
   description:
-    'A campaign: its full definition (variants, schedule, trigger, goal, budget, agent settings), lifecycle status with history and allowed actions, and delivery counters (targeted, queued, sent, delivered, failed, suppressed).',
+    'A campaign: its full definition (variants, schedule, trigger, goal, budget, agent settings), lifecycle status with history and allowed actions, delivery counters (targeted, queued, sent, delivered, failed, suppressed, skipped, cancelled), and its send schedules with their messages by status.',
   uriTemplate: 'campaign://{campaign_id}',
   mimeType: 'application/json',
   async list(ctx) {
@@ -26,7 +27,11 @@ export default defineResource({
     const campaign = await ctx.store.campaigns.get(ctx.workspaceId, id);
     if (!campaign) throw notFound('campaign', id, 'Call list_campaigns to see the campaigns of this workspace');
     const counters = await ctx.store.campaigns.counters(ctx.workspaceId, id);
-    const state = { campaign, allowed_actions: allowedUserActions(campaign), counters };
+    const schedules = await ctx.store.schedules.list(ctx.workspaceId, { campaignId: id, limit: 20 });
+    const sends = await Promise.all(
+      schedules.map(async (s) => ({ ...toScheduleView(s), messages: await ctx.store.ledger.scheduleCounts(ctx.workspaceId, id, s.id) })),
+    );
+    const state = { campaign, allowed_actions: allowedUserActions(campaign), counters, schedules: sends };
     return [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(state, null, 2) }];
   },
 });

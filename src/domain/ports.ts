@@ -56,13 +56,22 @@ export interface Page<T> {
   next_cursor: string | null;
 }
 
+/** Ledger rows of a campaign by outcome (every schedule and occurrence). */
 export interface CampaignCounters {
+  /** Every ledger row: each person a send selected. */
   targeted: number;
+  /** Still to go: queued, waiting for quiet hours to end, or being sent. */
   queued: number;
+  /** Handed to the provider (delivered included). */
   sent: number;
   delivered: number;
   failed: number;
+  /** Left out for consent: no consent, on the suppression list, inactive account. */
   suppressed: number;
+  /** Left out by a rule: frequency cap, no address, quiet-hours deadline, budget. */
+  skipped: number;
+  /** Cancelled with their schedule before they went out. */
+  cancelled: number;
 }
 
 export interface CampaignRepo {

@@ -117,7 +117,9 @@ describe.each(await dialects())('schedule_send on %s', (dialect) => {
     expect(await deliveries(t, ws)).toHaveLength(3);
 
     const state = JSON.parse(((await mcp.client.readResource({ uri: `campaign://${campaignId}` })).contents[0] as { text: string }).text);
-    expect(state.counters).toMatchObject({ targeted: 5, sent: 3, delivered: 3, failed: 0, suppressed: 2 });
+    expect(state.counters).toEqual({ targeted: 5, queued: 0, sent: 3, delivered: 3, failed: 0, suppressed: 2, skipped: 0, cancelled: 0 });
+    expect(state.schedules).toHaveLength(1);
+    expect(state.schedules[0]).toMatchObject({ id: first.schedule.id, status: 'completed', messages: { delivered: 3, suppressed: 2 } });
     const listed = await mcp.ok('list_scheduled_sends', { campaign_id: campaignId, status: 'any' });
     expect(listed.schedules).toHaveLength(1);
     expect(listed.schedules[0]).toMatchObject({ status: 'completed', messages: { delivered: 3, suppressed: 2 } });

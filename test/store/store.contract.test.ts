@@ -192,8 +192,8 @@ describe.each(await dialects())('Store contract on %s', (dialect) => {
         })),
       );
     });
-    expect(await t.store.campaigns.counters('ws_a', c.id)).toEqual({ targeted: 7, queued: 1, sent: 4, delivered: 2, failed: 1, suppressed: 1 });
-    expect(await t.store.campaigns.counters('ws_b', c.id)).toEqual({ targeted: 0, queued: 0, sent: 0, delivered: 0, failed: 0, suppressed: 0 });
+    expect(await t.store.campaigns.counters('ws_a', c.id)).toEqual({ targeted: 7, queued: 1, sent: 4, delivered: 2, failed: 1, suppressed: 1, skipped: 0, cancelled: 0 });
+    expect(await t.store.campaigns.counters('ws_b', c.id)).toEqual({ targeted: 0, queued: 0, sent: 0, delivered: 0, failed: 0, suppressed: 0, skipped: 0, cancelled: 0 });
   });
 
   it('completes ids by prefix within the workspace, treating LIKE wildcards literally', async () => {

@@ -78,7 +78,7 @@ describe.each(await dialects())('campaign tools and resource on %s', (dialect) =
     const state = JSON.parse((read.contents[0] as { text: string }).text);
     expect(state.campaign).toMatchObject({ id: campaign.id, name: 'Resource me', status: 'draft' });
     expect(state.allowed_actions).toEqual(['archive']);
-    expect(state.counters).toEqual({ targeted: 0, queued: 0, sent: 0, delivered: 0, failed: 0, suppressed: 0 });
+    expect(state.counters).toEqual({ targeted: 0, queued: 0, sent: 0, delivered: 0, failed: 0, suppressed: 0, skipped: 0, cancelled: 0 });
 
     const listed = await acme.client.listResources();
     expect(listed.resources.map((r) => r.uri)).toContain(`campaign://${campaign.id}`);

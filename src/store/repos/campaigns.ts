@@ -209,7 +209,7 @@ export function campaignRepo(x: Executor, clock: Clock): CampaignRepo {
 const SENT_OR_LATER = new Set(['sent', 'delivered', 'opened', 'clicked', 'bounced', 'complained']);
 
 function toCounters(rows: { status: string; n: number }[]): CampaignCounters {
-  const out: CampaignCounters = { targeted: 0, queued: 0, sent: 0, delivered: 0, failed: 0, suppressed: 0 };
+  const out: CampaignCounters = { targeted: 0, queued: 0, sent: 0, delivered: 0, failed: 0, suppressed: 0, skipped: 0, cancelled: 0 };
   for (const { status, n } of rows) {
     const k = Number(n);
     out.targeted += k;
@@ -218,6 +218,8 @@ function toCounters(rows: { status: string; n: number }[]): CampaignCounters {
     if (status === 'delivered' || status === 'opened' || status === 'clicked') out.delivered += k;
     if (status === 'failed' || status === 'bounced') out.failed += k;
     if (status === 'suppressed') out.suppressed += k;
+    if (status === 'skipped') out.skipped += k;
+    if (status === 'cancelled') out.cancelled += k;
   }
   return out;
 }
