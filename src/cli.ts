@@ -191,7 +191,9 @@ async function demo(config: Config, log: ReturnType<typeof createLogger>, args: 
   const seedValue = Number(values.seed);
   if (!Number.isInteger(users) || users < 100 || users > 5_000_000) throw new UsageError(`--users must be a whole number from 100 to 5000000 (got '${values.users}')`);
   if (!Number.isInteger(seedValue) || seedValue < 0) throw new UsageError(`--seed must be a whole number (got '${values.seed}')`);
-  await runDemo(config, log, { users, seed: seedValue, workspaceId: values.workspace, out: process.stdout });
+  // The story is the output; operational info logs would interleave with it unless asked for.
+  const demoLog = process.env.LOG_LEVEL ? log : createLogger('warn');
+  await runDemo(config, demoLog, { users, seed: seedValue, workspaceId: values.workspace, out: process.stdout });
   return 0;
 }
 

@@ -15,7 +15,11 @@ describe('agentic-campaign demo', () => {
     expect(r.stdout).toMatch(/Connected over MCP: \d+ tools \(create_campaign, /);
     expect(r.stdout).toMatch(/cmp_[0-9a-f]{32} is a draft; variants A \(50%\)/);
     expect(r.stdout).toContain('variants[0] has no subject, which the email channel needs');
-    expect(r.stdout).toContain('draft -> archived');
+    expect(r.stdout).toMatch(/\d+ in the segment, \d+ would receive it/);
+    expect(r.stdout).toContain('sending without confirmation is refused: dry_run: false needs confirm: true');
+    expect(r.stdout).toContain('the same call again schedules nothing new (created: false)');
+    expect(r.stdout).toMatch(/campaign completed: \{"targeted":\d+/);
+    expect(r.stdout).toContain('completed -> archived');
     expect(r.stdout).toContain("Cannot resume a campaign that is 'archived'");
   });
 

@@ -1,7 +1,8 @@
 /**
  * The end-to-end story on the embedded default, told through a real MCP client exactly as a
  * marketer's assistant would drive it. It grows as capabilities land; today: seed a population,
- * then create, inspect, edit and manage campaigns through the tools and the campaign resource.
+ * score it, define segments in words, create a campaign, preview and send it (a worker delivers
+ * through the embedded channel), and manage campaigns through the tools and resources.
  */
 import type { Writable } from 'node:stream';
 import { prompts } from '../../prompts/index.js';
@@ -10,6 +11,8 @@ import { tools } from '../../tools/index.js';
 import { buildApp, localPrincipal } from '../app.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../domain/ports.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createWorker } from '../engine/worker.js';
 import { connectInProcess, type InProcessClient } from '../server/in-process.js';
 import { runSeed } from '../seed/index.js';
 
@@ -35,8 +38,18 @@ export async function runDemo(config: Config, log: Logger, opts: DemoOptions): P
     say(`   per-user event aggregates built in ${((Date.now() - aggregatesStarted) / 1000).toFixed(1)} s`);
 
     const client = await connectInProcess(app.ctx, localPrincipal(opts.workspaceId), { tools, resources, prompts }, 'demo');
+    const worker = createWorker({ queue: app.store.jobs, handlers: app.jobHandlers, clock: app.ctx.clock, log, owner: 'demo', pollMs: 50 });
+    const sendsUntilDone = async (campaignId: string) => {
+      const deadline = Date.now() + 120_000;
+      for (;;) {
+        await worker.drain();
+        const c = await app.store.campaigns.get(opts.workspaceId, campaignId);
+        if (c?.status === 'completed' || Date.now() > deadline) return;
+        await sleep(100);
+      }
+    };
     try {
-      await story(client, say);
+      await story(client, say, sendsUntilDone);
     } finally {
       await client.close();
     }
@@ -45,7 +58,7 @@ export async function runDemo(config: Config, log: Logger, opts: DemoOptions): P
   }
 }
 
-async function story(client: InProcessClient, say: (line?: string) => void): Promise<void> {
+async function story(client: InProcessClient, say: (line?: string) => void, sendsUntilDone: (campaignId: string) => Promise<void>): Promise<void> {
   const toolList = await client.listTools();
   say();
   say(`2. Connected over MCP: ${toolList.length} tools (${toolList.map((t) => t.name).join(', ')})`);
@@ -98,6 +111,7 @@ async function story(client: InProcessClient, say: (line?: string) => void): Pro
   const edited = await expectOk(client, 'create_campaign', {
     campaign_id: campaign.id,
     name: 'Winter win-back',
+    segment_id: segmentId,
     channels: ['email'],
     variants: [
       { key: 'A', subject: 'We saved your seat, {{first_name}}', body: 'Come back this week and get 20% off your next month.', weight: 1 },
@@ -109,7 +123,30 @@ async function story(client: InProcessClient, say: (line?: string) => void): Pro
   say(`   version ${(edited.campaign as { version: number }).version}, budget ${(edited.campaign as { budget_credits: number }).budget_credits} credits`);
 
   say();
-  say('8. A weekly digest on a cron schedule in the user-facing time zone');
+  say('8. schedule_send, dry run first: what a send now would do, rule by rule');
+  const preview = (await expectOk(client, 'schedule_send', { campaign_id: campaign.id, sample_size: 1 })).preview as {
+    segment_size: number;
+    eligible: number;
+    dropped: Record<string, number>;
+    estimated_credits: number;
+    samples: Array<{ user_id: string; subject: string | null }>;
+  };
+  const drops = Object.entries(preview.dropped).filter(([, n]) => n > 0).map(([rule, n]) => `${rule} ${n}`).join(', ') || 'none';
+  say(`   ${preview.segment_size} in the segment, ${preview.eligible} would receive it; left out: ${drops}; ${preview.estimated_credits} credits`);
+  if (preview.samples[0]) say(`   sample for ${preview.samples[0].user_id}: "${preview.samples[0].subject}"`);
+  const unconfirmed = await client.callTool('schedule_send', { campaign_id: campaign.id, dry_run: false });
+  say(`   sending without confirmation is refused: ${unconfirmed.text}`);
+  const sendArgs = { campaign_id: campaign.id, confirm: true, idempotency_key: 'demo-winter-win-back' };
+  const scheduled = await expectOk(client, 'schedule_send', sendArgs);
+  say(`   confirmed: schedule ${(scheduled.schedule as { id: string }).id}; the worker sends through the embedded local channel...`);
+  await sendsUntilDone(campaign.id);
+  const again = await expectOk(client, 'schedule_send', sendArgs);
+  say(`   the same call again schedules nothing new (created: ${String(again.created)})`);
+  const sent = JSON.parse(await client.readResource(`campaign://${campaign.id}`)) as { campaign: { status: string; credits_spent: number }; counters: Record<string, number> };
+  say(`   campaign ${sent.campaign.status}: ${JSON.stringify(sent.counters)}, ${sent.campaign.credits_spent} credits spent`);
+
+  say();
+  say('9. A weekly digest on a cron schedule in the user-facing time zone');
   await expectOk(client, 'create_campaign', {
     name: 'Monday digest',
     type: 'recurring',
@@ -119,21 +156,21 @@ async function story(client: InProcessClient, say: (line?: string) => void): Pro
   });
 
   say();
-  say('9. list_campaigns');
+  say('10. list_campaigns');
   const listed = await expectOk(client, 'list_campaigns', { limit: 10 });
   for (const c of listed.campaigns as Array<{ id: string; name: string; status: string; type: string; channels: string[] }>) {
     say(`   ${c.id}  ${c.status.padEnd(9)} ${c.type.padEnd(10)} ${c.channels.join('+').padEnd(11)} ${c.name}`);
   }
 
   say();
-  say('10. Lifecycle: archive the draft, then try to resume it');
+  say('11. Lifecycle: archive the finished campaign, then try to resume it');
   const archived = await expectOk(client, 'update_campaign_status', { campaign_id: campaign.id, action: 'archive', reason: 'demo' });
   say(`   ${archived.previous_status} -> ${archived.status}`);
   const refused = await client.callTool('update_campaign_status', { campaign_id: campaign.id, action: 'resume' });
   say(`   resume -> ${refused.text}`);
 
   say();
-  say(`11. Resource campaign://${campaign.id}`);
+  say(`12. Resource campaign://${campaign.id}`);
   const state = JSON.parse(await client.readResource(`campaign://${campaign.id}`)) as {
     campaign: { status_history: Array<{ status: string; by: string }> };
     counters: Record<string, number>;
@@ -150,12 +187,12 @@ async function story(client: InProcessClient, say: (line?: string) => void): Pro
       scores: { rfm_segment: string | null; churn_risk: number | null } | null;
       segments: Array<{ name: string }>;
     };
-    say(`12. Resource user://${someone.user_id}/360`);
+    say(`13. Resource user://${someone.user_id}/360`);
     say(`   tier ${profile.subscription?.tier_code}, ${profile.activity.total_events} events, revenue $${profile.activity.revenue.toFixed(2)}, last seen ${profile.activity.last_seen}`);
     say(`   RFM ${profile.scores?.rfm_segment ?? 'n/a'}, churn risk ${profile.scores?.churn_risk?.toFixed(2) ?? 'n/a'}; segments: ${profile.segments.map((x) => x.name).join(', ') || 'none'}`);
     say();
   }
-  say('Done. Sending, tracking and experiments arrive with their issues; see the README.');
+  say('Done. Tracking and experiments arrive with their issues; see the README.');
 }
 
 async function expectOk(client: InProcessClient, name: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {
