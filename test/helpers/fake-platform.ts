@@ -44,6 +44,18 @@ export interface FakeData {
   memories: Record<string, { factual?: Record<string, unknown>[]; episodic?: Record<string, unknown>[] }>;
   /** Rows the intelligent query answers with, whatever the question. */
   queryRows: Record<string, unknown>[];
+  /** Subscription credit balances by billing user id (credits/reserve, reconcile, release, balance). */
+  credits?: Record<string, number>;
+}
+
+export interface FakeReservation {
+  reservation_id: string;
+  user_id: string;
+  organization_id?: string;
+  reserved: number;
+  /** What reconcile charged, or 0 once released. */
+  actual: number | null;
+  state: 'reserved' | 'reconciled' | 'released';
 }
 
 export interface FakePlatform {
@@ -54,6 +66,8 @@ export interface FakePlatform {
   data: FakeData;
   /** The secret account_service expects in X-Internal-Service-Secret. */
   secret: string;
+  /** Every credit reservation made, in order. */
+  reservations: FakeReservation[];
   /** Keys of the cross-type search's `results`: the service's lowercase, or UPPERCASE like `searched_types`. */
   resultKeys: 'lower' | 'upper';
   reset(): void;
@@ -153,7 +167,7 @@ const PROFILE = /^\/api\/v1\/accounts\/profile\/([^/]+)$/;
 const USER_SUBSCRIPTION = /^\/api\/v1\/subscriptions\/user\/([^/]+)$/;
 
 export async function startFakePlatform(data: FakeData, secret = 'fake-platform-secret'): Promise<FakePlatform> {
-  const platform = { data, secret, resultKeys: 'lower' } as FakePlatform;
+  const platform = { data, secret, resultKeys: 'lower', reservations: [] } as unknown as FakePlatform;
 
   // Section 4: every route requires auth (internal headers here; no Bearer or API key is issued).
   const account = await startService('account_service', (req) => {
@@ -170,6 +184,7 @@ export async function startFakePlatform(data: FakeData, secret = 'fake-platform-
 
   // Section 5: no auth on user routes; a user without an active subscription gets success=false.
   const subscription = await startService('subscription_service', (req) => {
+    if (req.path.startsWith('/api/v1/subscriptions/credits/')) return credits(req);
     const m = USER_SUBSCRIPTION.exec(req.path);
     if (!m) return notFound;
     if (req.method !== 'GET') return detail(405, 'Method Not Allowed');
@@ -179,6 +194,54 @@ export async function startFakePlatform(data: FakeData, secret = 'fake-platform-
       body: sub ? { success: true, message: 'Subscription found', subscription: sub } : { success: false, message: 'No active subscription found', subscription: null },
     };
   });
+
+  // Section 5, credits: 404 without a subscription (a balance), 402 when it cannot cover the reservation.
+  function credits(req: FakeRequest): Reply {
+    const balances = (data.credits ??= {});
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const op = req.path.slice('/api/v1/subscriptions/credits/'.length);
+    if (op === 'balance' && req.method === 'GET') {
+      const user = req.query.user_id;
+      if (!user || balances[user] === undefined) return detail(404, 'No active subscription found');
+      return { status: 200, body: { success: true, message: 'ok', user_id: user, subscription_credits_remaining: balances[user], total_credits_available: balances[user] } };
+    }
+    if (req.method !== 'POST') return detail(405, 'Method Not Allowed');
+    if (op === 'reserve') {
+      const user = body.user_id;
+      const want = body.estimated_credits;
+      if (typeof user !== 'string' || typeof want !== 'number' || !Number.isInteger(want) || want <= 0) {
+        return detail(422, [{ type: 'value_error', loc: ['body', 'estimated_credits'], msg: 'Input should be greater than 0', input: want }]);
+      }
+      if (balances[user] === undefined) return detail(404, 'No active subscription found');
+      if (balances[user]! < want) return detail(402, `Insufficient credits: ${balances[user]} available, ${want} requested`);
+      balances[user]! -= want;
+      const r: FakeReservation = {
+        reservation_id: `rsv_${platform.reservations.length + 1}`,
+        user_id: user,
+        ...(typeof body.organization_id === 'string' ? { organization_id: body.organization_id } : {}),
+        reserved: want,
+        actual: null,
+        state: 'reserved',
+      };
+      platform.reservations.push(r);
+      return { status: 200, body: { success: true, reservation_id: r.reservation_id, credits_reserved: want, credits_remaining: balances[user] } };
+    }
+    const r = platform.reservations.find((x) => x.reservation_id === body.reservation_id);
+    if (!r || r.state !== 'reserved') return detail(404, 'Reservation not found');
+    if (op === 'reconcile') {
+      const actual = body.actual_credits;
+      if (typeof actual !== 'number' || actual < 0) return detail(422, [{ type: 'value_error', loc: ['body', 'actual_credits'], msg: 'Field required', input: actual }]);
+      balances[r.user_id]! += r.reserved - actual;
+      Object.assign(r, { actual, state: 'reconciled' });
+      return { status: 200, body: { success: true, credits_consumed: actual, credits_remaining: balances[r.user_id] } };
+    }
+    if (op === 'release') {
+      balances[r.user_id]! += r.reserved;
+      Object.assign(r, { actual: 0, state: 'released' });
+      return { status: 200, body: { success: true, credits_remaining: balances[r.user_id] } };
+    }
+    return notFound;
+  }
 
   // Section 3: the search routes have no auth; an unknown user simply has no memories.
   const memory = await startService('memory_service', (req) => {
@@ -238,6 +301,7 @@ export async function startFakePlatform(data: FakeData, secret = 'fake-platform-
     query,
     reset: () => {
       for (const s of services) s.reset();
+      platform.reservations.length = 0;
       platform.resultKeys = 'lower';
     },
     close: async () => {

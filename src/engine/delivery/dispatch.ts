@@ -105,12 +105,20 @@ async function sendBatch(d: DeliveryDeps, ws: string, campaign: Campaign, schedu
   if (d.platformCredits && batchCost > 0) {
     const r = await d.platformCredits.reserve(ws, batchCost, requestId);
     if (r.ok) reservation = r.reservationId;
-    else {
-      for (const c of accepted.splice(0)) {
-        outcomes.push({ id: c.row.id, kind: 'skipped', reason: `platform_credits: ${r.reason}` });
-        refund += d.prices[c.channel];
+    let left = r.ok ? r.granted : 0;
+    const reason = r.ok ? 'the platform subscription ran out of credits' : r.reason;
+    // Keep what the grant covers, in order; the rest is skipped (free channels always go).
+    const kept = accepted.filter((c) => {
+      const price = d.prices[c.channel];
+      if (price <= left) {
+        left -= price;
+        return true;
       }
-    }
+      outcomes.push({ id: c.row.id, kind: 'skipped', reason: `platform_credits: ${reason}` });
+      refund += price;
+      return false;
+    });
+    accepted.splice(0, accepted.length, ...kept);
   }
 
   // 4. Claim, then send.
