@@ -208,7 +208,7 @@ describe('capReached', () => {
     const week1 = { capPerDay: null, capPerWeek: 1 };
     expect(capReached(now, 'Europe/Berlin', [d('2026-03-24T22:30:00.000Z')], week1)).toBeNull(); // 23:30 CET Tue 24 Mar
     expect(capReached(now, 'Europe/Berlin', [d('2026-03-24T23:00:00.000Z')], week1)).toBe(
-      'already 1 marketing messages in 7 days (cap 1 per week)',
+      'already 1 marketing message in 7 days (cap 1 per week)',
     );
   });
 

@@ -144,7 +144,7 @@ export function capReached(now: Date, zone: string, sends: readonly Date[], p: P
     if (t >= weekStart) week++;
   }
   if (p.capPerDay !== null && day >= p.capPerDay) return `already ${day} marketing message${day === 1 ? '' : 's'} today (cap ${p.capPerDay} per day)`;
-  if (p.capPerWeek !== null && week >= p.capPerWeek) return `already ${week} marketing messages in 7 days (cap ${p.capPerWeek} per week)`;
+  if (p.capPerWeek !== null && week >= p.capPerWeek) return `already ${week} marketing message${week === 1 ? '' : 's'} in 7 days (cap ${p.capPerWeek} per week)`;
   return null;
 }
 
