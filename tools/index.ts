@@ -11,6 +11,7 @@ import previewSegment from './preview_segment.js';
 import refreshScores from './refresh_scores.js';
 import scheduleSend from './schedule_send.js';
 import updateCampaignStatus from './update_campaign_status.js';
+import updateSuppression from './update_suppression.js';
 
 export const tools = [
   createCampaign,
@@ -25,4 +26,5 @@ export const tools = [
   scheduleSend,
   cancelSchedule,
   listScheduledSends,
+  updateSuppression,
 ] as const;

@@ -279,3 +279,33 @@ describe.each(await dialects())('schedule_send on %s', (dialect) => {
     await mcp.close();
   });
 });
+
+describe.each(await dialects())('update_suppression on %s', (dialect) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await testApp(dialect, { QUIET_HOURS: 'off' });
+  });
+  afterAll(async () => {
+    await t?.dispose();
+  });
+
+  it('suppresses a person for scheduled sends too, and removes the suppression again', async () => {
+    await addPeople(t.store, 'default', [{ id: 's1' }, { id: 's2' }], t.clock.now());
+    const mcp = await connect(t.ctx, principal('default'));
+    const segment_id = await tierSegment(t.store, 'default', 'pro');
+    const { campaign } = await mcp.ok('create_campaign', { name: 'Later', segment_id, channels: ['email'], variants: [{ subject: 'S', body: 'B' }] });
+    await mcp.ok('schedule_send', { campaign_id: campaign.id, at: new Date(t.clock.now().getTime() + HOUR).toISOString(), confirm: true, idempotency_key: 'suppress-later-1' });
+
+    const added = await mcp.ok('update_suppression', { user_id: 's1', action: 'add', channel: 'email', reason: 'unsubscribed' });
+    expect(added).toMatchObject({ changed: true, suppressions: [{ channel: 'email', reason: 'unsubscribed', source: 'test:default' }] });
+    expect((await mcp.ok('update_suppression', { user_id: 's1', action: 'add', channel: 'email', reason: 'unsubscribed' })).changed).toBe(false);
+    expect(await mcp.fail('update_suppression', { user_id: 'nobody', action: 'add' })).toMatch(/user 'nobody' not found/);
+    expect(await mcp.fail('update_suppression', { user_id: 's1', action: 'add', channel: 'fax' })).toMatch(/channel must be one of: all, email/);
+
+    await jobRunner(t).settle(2 * HOUR);
+    expect(statusOf(await ledger(t, 'default', campaign.id))).toEqual({ s1: 'suppressed', s2: 'delivered' });
+    const removed = await mcp.ok('update_suppression', { user_id: 's1', action: 'remove', channel: 'email' });
+    expect(removed).toMatchObject({ changed: true, suppressions: [] });
+    await mcp.close();
+  });
+});
