@@ -80,7 +80,9 @@ function openPg(url: string, opts: OpenStoreOptions): Executor {
   const client = postgres(url, {
     max: opts.poolSize ?? 10,
     onnotice: () => {},
-    connection: { application_name: 'agentic-campaign' },
+    // Segment conditions under NOT become hashed subplans, which PostgreSQL abandons for a rescan
+    // per row when the hash table outgrows work_mem (4 MB by default: ~100k user ids).
+    connection: { application_name: 'agentic-campaign', work_mem: '64MB' },
   });
   return pgExecutor(drizzlePg({ client }), client);
 }
