@@ -84,7 +84,7 @@ async function sendBatch(d: DeliveryDeps, ws: string, campaign: Campaign, schedu
       refund += r.credits;
     }
   } else {
-    const recent = await d.store.ledger.recentSends(ws, fresh.map((r) => r.userId), new Date(now.getTime() - CAP_LOOKBACK_MS));
+    const recent = d.policy.capPerDay === null && d.policy.capPerWeek === null ? new Map<string, Date[]>() : await d.store.ledger.recentSends(ws, fresh.map((r) => r.userId), new Date(now.getTime() - CAP_LOOKBACK_MS));
     const base = { channels: campaign.channels, respectQuietHours: schedule.spec.respect_quiet_hours, deadlineMs: schedule.spec.deadline_hours * 3_600_000 };
     for (const r of fresh) {
       const decision = decide({ ...r.user, suppressed: r.suppressed }, { ...base, plannedFor: r.plannedFor, recentSends: recent.get(r.userId) ?? [] }, d.policy, now);
