@@ -8,7 +8,7 @@ import { CHANNELS, type Channel } from './domain/campaign.js';
 import { parseQuietHours } from './domain/delivery/pressure.js';
 import { SCOPES, type Clock, type Logger, type Principal } from './domain/ports.js';
 import { DEFAULT_PRICES, deliveryHandlers } from './engine/delivery/index.js';
-import { rateLimited } from './engine/delivery/rate-limit.js';
+import { createRateGate } from './engine/delivery/rate-limit.js';
 import type { JobHandler } from './engine/worker.js';
 import { createPlatform } from './platform/index.js';
 import { createSegmentInterpreter } from './platform/llm/claude-segment-interpreter.js';
@@ -45,7 +45,8 @@ export async function buildApp(config: Config, deps: { log: Logger; clock?: Cloc
         store,
         clock,
         log: deps.log,
-        channel: rateLimited(platform.channel, delivery.ratePerSecond),
+        channel: platform.channel,
+        rates: createRateGate(delivery.ratePerSecond),
         policy: delivery.policy,
         prices: delivery.prices,
         platformCredits: platform.credits,

@@ -33,6 +33,8 @@ export interface JobQueue {
   progress(id: string, owner: string, payload: Record<string, unknown>, now: Date): Promise<boolean>;
   /** Gives up: status `dead` with the last error. */
   bury(id: string, owner: string, error: string, now: Date): Promise<boolean>;
+  /** Moves a queued job (by dedupe key) up to run at `at` if it was due later; true if one was moved. */
+  wake(dedupeKey: string, at: Date): Promise<boolean>;
   /** The earliest run_at of queued jobs (any workspace), or null: when a worker next has something to do. */
   nextRunAt(): Promise<Date | null>;
   /** Jobs not yet finished (queued or running), for tests and status views. */

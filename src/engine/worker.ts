@@ -100,16 +100,29 @@ export function createWorker(o: WorkerOptions): Worker {
 
   return {
     run() {
+      // Keeps every slot busy: a slot that frees up claims again at once rather than waiting for
+      // the slowest job of a round.
       loop ??= (async () => {
+        const active = new Set<Promise<void>>();
         while (!stopping) {
-          let n = 0;
-          try {
-            n = await round();
-          } catch (err) {
-            o.log.error({ err }, 'job worker round failed');
+          let claimed: Job[] = [];
+          const free = concurrency - active.size;
+          if (free > 0) {
+            try {
+              claimed = await o.queue.claim(o.owner, free, leaseMs, o.clock.now(), kinds);
+            } catch (err) {
+              o.log.error({ err }, 'job worker could not claim jobs');
+            }
           }
-          if (n === 0 && !stopping) await sleep(pollMs);
+          for (const job of claimed) {
+            const running: Promise<void> = runOne(job).finally(() => active.delete(running));
+            active.add(running);
+          }
+          if (stopping) break;
+          if (active.size >= concurrency) await Promise.race(active);
+          else if (claimed.length === 0) await Promise.race([sleep(pollMs), ...active]);
         }
+        await Promise.all(active);
       })();
       return loop;
     },

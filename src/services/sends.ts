@@ -151,9 +151,10 @@ export async function previewSend(ctx: HandlerContext, req: SendRequest, campaig
     if (ctx.signal.aborted) throw new DomainError('unavailable', 'The preview was cancelled', 'Call schedule_send again');
     const page = await ctx.store.segments.members(ws, rules, { now: fireAt, limit: PAGE, ...(cursor ? { cursor } : {}) });
     if (page.user_ids.length === 0) break;
+    const capped = policy.capPerDay !== null || policy.capPerWeek !== null;
     const [facts, recent] = await Promise.all([
       ctx.store.users.contactFacts(ws, page.user_ids),
-      ctx.store.ledger.recentSends(ws, page.user_ids, new Date(now.getTime() - CAP_LOOKBACK_MS)),
+      capped ? ctx.store.ledger.recentSends(ws, page.user_ids, new Date(now.getTime() - CAP_LOOKBACK_MS)) : new Map<string, Date[]>(),
     ]);
     for (const userId of page.user_ids) {
       const r = facts.get(userId);
@@ -282,6 +283,9 @@ export async function confirmSend(
     );
   }
   if (schedule.status === 'active') {
+    // The campaign is scheduled before its first firing can exist, so a worker never sees a draft.
+    const current = await ctx.store.campaigns.get(ws, campaign.id);
+    if (current?.status === 'draft') await ctx.store.campaigns.transition(ws, campaign.id, 'schedule', ctx.principal.actor, `schedule ${schedule.id}`);
     const occurrence = kind === 'recurring' && schedule.nextRunAt ? schedule.nextRunAt.toISOString() : null;
     await ctx.store.jobs.enqueue({
       workspaceId: ws,
@@ -290,8 +294,6 @@ export async function confirmSend(
       runAt: schedule.nextRunAt ?? runAt,
       dedupeKey: `fire:${ws}:${schedule.id}:${occurrence ?? 'once'}`,
     });
-    const current = await ctx.store.campaigns.get(ws, campaign.id);
-    if (current?.status === 'draft') await ctx.store.campaigns.transition(ws, campaign.id, 'schedule', ctx.principal.actor, `schedule ${schedule.id}`);
   }
   return { schedule, created };
 }

@@ -64,4 +64,10 @@ export interface DeliveryChannel {
    * Throws if the provider cannot be asked (the dispatcher then retries later rather than guess).
    */
   lookup(messages: readonly MessageRef[]): Promise<Map<string, Found | null>>;
+  /**
+   * Set only by a channel whose "inbox" is a table of our own database (the embedded `local`
+   * channel): what to store for a message. The dispatcher then claims, delivers and records each
+   * message in one transaction (LedgerRepo.deliverInStore), which is exactly-once by atomicity.
+   */
+  storedPayload?(m: OutboundMessage): Record<string, unknown>;
 }

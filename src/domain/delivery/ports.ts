@@ -67,6 +67,12 @@ export interface LedgerClaim {
   credits: number;
 }
 
+/** A claim whose delivery is a row in our own database (see DeliveryChannel.storedPayload). */
+export interface InStoreDelivery extends LedgerClaim {
+  userId: string;
+  payload: Record<string, unknown>;
+}
+
 export type LedgerOutcome =
   | { id: string; kind: 'sent'; provider: string; providerMessageId: string; delivered: boolean }
   /** The provider may have the message (timeout, 5xx): stays `sending`, and the next attempt asks the provider first. */
@@ -91,6 +97,14 @@ export interface LedgerRepo {
    * again before `staleAt`, so a crash leaves it for recovery rather than for a blind resend.
    */
   claim(workspaceId: string, claims: readonly LedgerClaim[], now: Date, staleAt: Date, actor: string): Promise<Set<string>>;
+  /**
+   * For the embedded channel: in one transaction, claims each row exactly as `claim` does, writes
+   * its delivery into `local_deliveries` and records it delivered. Returns ledger id -> delivery id
+   * for the rows delivered (a row another worker moved on is left alone).
+   */
+  deliverInStore(workspaceId: string, deliveries: readonly InStoreDelivery[], now: Date, actor: string): Promise<Map<string, string>>;
+  /** Refreshes planner statistics after a large expansion (PostgreSQL; a no-op on SQLite). */
+  analyze(): Promise<void>;
   /** Applies outcomes in one transaction, each fenced on the row still being open. */
   record(workspaceId: string, outcomes: readonly LedgerOutcome[], now: Date, actor: string): Promise<void>;
   /**

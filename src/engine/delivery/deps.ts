@@ -4,6 +4,7 @@ import type { DeliveryChannel } from '../../domain/delivery/channel.js';
 import type { PlatformCredits } from '../../domain/delivery/credits.js';
 import type { PressurePolicy } from '../../domain/delivery/pressure.js';
 import type { Clock, Logger, Store } from '../../domain/ports.js';
+import type { RateGate } from './rate-limit.js';
 
 export interface DeliveryDeps {
   store: Store;
@@ -13,6 +14,8 @@ export interface DeliveryDeps {
   policy: PressurePolicy;
   /** Credits each message costs, per channel. */
   prices: Record<Channel, number>;
+  /** Per-channel send rates (absent: unlimited). */
+  rates?: RateGate;
   /** The platform subscription's credits, reserved per batch when the service is configured. */
   platformCredits?: PlatformCredits | null;
   /** How long a `sending` row is left alone before a dispatcher asks the provider about it (default 60 s). */
@@ -30,3 +33,6 @@ export interface DeliveryDeps {
 export const JOB_KINDS = { fire: 'send.fire', dispatch: 'send.dispatch', finalize: 'send.finalize' } as const;
 
 export const DEFAULT_PRICES: Record<Channel, number> = { email: 1, push: 1, sms: 5, in_app: 0, webhook: 1 };
+
+/** The dedupe key of a step's finalizer (dispatch jobs wake it when their range is done). */
+export const finalizeKey = (workspaceId: string, stepKey: string) => `finalize:${workspaceId}:${stepKey}`;

@@ -17,7 +17,7 @@ import { renderMessage, type RenderedMessage } from '../../domain/delivery/rende
 import type { Schedule } from '../../domain/delivery/schedule.js';
 import type { Job } from '../../domain/jobs.js';
 import type { JobControl, JobOutcome } from '../worker.js';
-import type { DeliveryDeps } from './deps.js';
+import { finalizeKey, type DeliveryDeps } from './deps.js';
 
 export interface DispatchPayload {
   campaignId: string;
@@ -52,7 +52,10 @@ export async function dispatchJob(d: DeliveryDeps, job: Job, control: JobControl
     const rows = await d.store.ledger.due(ws, range, now, batchSize);
     if (rows.length === 0) {
       const next = await d.store.ledger.nextDue(ws, range);
-      return next ? { kind: 'again', at: new Date(Math.max(next.getTime(), now.getTime() + 1_000)) } : { kind: 'done' };
+      if (next) return { kind: 'again', at: new Date(Math.max(next.getTime(), now.getTime() + 1_000)) };
+      // This range is finished: let the step's finalizer look now rather than at its next poll.
+      await d.store.jobs.wake(finalizeKey(ws, p.stepKey), now);
+      return { kind: 'done' };
     }
     const stopped = schedule.status === 'cancelled' || campaign.status === 'archived';
     await sendBatch(d, ws, campaign, schedule, rows, stopped, `${job.id}:${job.attempts}:${rows[0]!.id}`);
@@ -121,8 +124,8 @@ async function sendBatch(d: DeliveryDeps, ws: string, campaign: Campaign, schedu
     accepted.splice(0, accepted.length, ...kept);
   }
 
-  // 4. Claim, then send.
-  const claims: Array<LedgerClaim & { message: OutboundMessage }> = accepted.map((c) => {
+  // 4. Render; then, a slice at a time as the channel's rate allows: claim, send, settle.
+  const claims: Claimed[] = accepted.map((c) => {
     const variant = variantOf(campaign, c.row);
     const content = renderMessage(variant, { ...c.row.user, id: c.row.userId }, c.channel);
     return {
@@ -136,21 +139,59 @@ async function sendBatch(d: DeliveryDeps, ws: string, campaign: Campaign, schedu
     };
   });
   await d.store.ledger.record(ws, outcomes, now, ACTOR);
-  const staleAt = new Date(now.getTime() + (d.staleAfterMs ?? 60_000));
-  const claimed = claims.length ? await d.store.ledger.claim(ws, claims, now, staleAt, ACTOR) : new Set<string>();
-  for (const c of claims) if (!claimed.has(c.id)) refund += c.credits;
-  if (refund > 0) await d.store.ledger.releaseCredits(ws, campaign.id, refund);
-  const toSend = claims.filter((c) => claimed.has(c.id));
-  if (toSend.length === 0) {
-    if (reservation) await d.platformCredits!.reconcile(reservation, 0);
-    return;
+  let spent = 0;
+  for await (const slice of slicesAtRate(d, claims)) {
+    const r = await sendSlice(d, ws, slice);
+    refund += r.refund;
+    spent += r.spent;
   }
+  if (refund > 0) await d.store.ledger.releaseCredits(ws, campaign.id, refund);
+  if (reservation) await d.platformCredits!.reconcile(reservation, spent);
+}
 
+type Claimed = LedgerClaim & { message: OutboundMessage };
+
+/** Groups claims by channel and cuts them into slices of what each channel's rate allows now (waiting as needed). */
+async function* slicesAtRate(d: DeliveryDeps, claims: Claimed[]): AsyncGenerator<Claimed[]> {
+  const byChannel = new Map<Channel, Claimed[]>();
+  for (const c of claims) {
+    const g = byChannel.get(c.channel);
+    if (g) g.push(c);
+    else byChannel.set(c.channel, [c]);
+  }
+  for (const [channel, group] of byChannel) {
+    for (let i = 0; i < group.length; ) {
+      const n = d.rates ? await d.rates.take(channel, group.length - i) : group.length - i;
+      yield group.slice(i, i + n);
+      i += n;
+    }
+  }
+}
+
+/** Claims a slice and hands it to the channel; returns the credits to refund and those spent. */
+async function sendSlice(d: DeliveryDeps, ws: string, slice: Claimed[]): Promise<{ refund: number; spent: number }> {
+  const now = d.clock.now();
+  const stored = d.channel.storedPayload;
+  if (stored) {
+    // The inbox is a table of ours: claim, deliver and record commit together.
+    const delivered = await d.store.ledger.deliverInStore(
+      ws,
+      slice.map(({ message, ...claim }) => ({ ...claim, userId: message.userId, payload: stored(message) })),
+      now,
+      ACTOR,
+    );
+    return slice.reduce((acc, c) => (delivered.has(c.id) ? { ...acc, spent: acc.spent + c.credits } : { ...acc, refund: acc.refund + c.credits }), { refund: 0, spent: 0 });
+  }
+  const staleAt = new Date(now.getTime() + (d.staleAfterMs ?? 60_000));
+  const claimed = await d.store.ledger.claim(ws, slice, now, staleAt, ACTOR);
+  let refund = 0;
+  for (const c of slice) if (!claimed.has(c.id)) refund += c.credits;
+  const toSend = slice.filter((c) => claimed.has(c.id));
+  if (toSend.length === 0) return { refund, spent: 0 };
   const results = await d.channel.deliver(toSend.map((c) => c.message));
   const settled = settle(d, toSend, results, d.clock.now());
   await d.store.ledger.record(ws, settled.outcomes, d.clock.now(), ACTOR);
-  if (settled.refund > 0) await d.store.ledger.releaseCredits(ws, campaign.id, settled.refund);
-  if (reservation) await d.platformCredits!.reconcile(reservation, settled.spent);
+  return { refund: refund + settled.refund, spent: settled.spent };
 }
 
 /** Reserves the campaign credits the candidates need; those the budget cannot cover are skipped. */
@@ -182,7 +223,7 @@ async function withinBudget(
   return accepted;
 }
 
-function settle(d: DeliveryDeps, sent: Array<LedgerClaim & { message: OutboundMessage }>, results: DeliveryResult[], now: Date) {
+function settle(d: DeliveryDeps, sent: Claimed[], results: DeliveryResult[], now: Date) {
   const byId = new Map(results.map((r) => [r.ledgerId, r]));
   const maxAttempts = d.maxAttempts ?? 5;
   const outcomes: LedgerOutcome[] = [];

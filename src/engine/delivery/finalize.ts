@@ -1,7 +1,7 @@
 /**
  * `send.finalize`: once no row of a step is open, completes a one-time schedule and, when it was
  * the campaign's last active schedule, the campaign. Until then it looks again when the next row
- * is due (deferred rows can wait hours), and at least every few seconds while sends are running.
+ * is due (deferred rows can wait hours); dispatch jobs wake it as each finishes its range.
  */
 import type { Job } from '../../domain/jobs.js';
 import type { JobOutcome } from '../worker.js';
@@ -13,7 +13,9 @@ export interface FinalizePayload {
   stepKey: string;
 }
 
-const POLL_MS = 2_000;
+/** Dispatch jobs wake the finalizer when they finish; polling is the safety net. */
+const POLL_MS = 5_000;
+const MAX_WAIT_MS = 5 * 60_000;
 
 export async function finalizeJob(d: DeliveryDeps, job: Job): Promise<JobOutcome> {
   const p = job.payload as unknown as FinalizePayload;
@@ -21,8 +23,10 @@ export async function finalizeJob(d: DeliveryDeps, job: Job): Promise<JobOutcome
   const now = d.clock.now();
   const open = await d.store.ledger.countOpen(ws, p.campaignId, p.stepKey);
   if (open > 0) {
+    // Rows held for hours (quiet hours, local time) need no look before they are due.
     const next = await d.store.ledger.nextDue(ws, { campaignId: p.campaignId, stepKey: p.stepKey, afterUserId: null, throughUserId: null });
-    return { kind: 'again', at: new Date(Math.max(now.getTime() + POLL_MS, next?.getTime() ?? 0)) };
+    const at = Math.min(Math.max(next?.getTime() ?? 0, now.getTime() + POLL_MS), now.getTime() + MAX_WAIT_MS);
+    return { kind: 'again', at: new Date(at) };
   }
   const schedule = await d.store.schedules.get(ws, p.scheduleId);
   if (schedule && schedule.kind !== 'recurring' && schedule.status === 'active') await d.store.schedules.setStatus(ws, schedule.id, 'completed', now);

@@ -16,7 +16,7 @@ import { nextCronRun, type Schedule } from '../../domain/delivery/schedule.js';
 import type { Job } from '../../domain/jobs.js';
 import { newId } from '../../store/ids.js';
 import type { JobControl, JobOutcome } from '../worker.js';
-import { JOB_KINDS, type DeliveryDeps } from './deps.js';
+import { finalizeKey, JOB_KINDS, type DeliveryDeps } from './deps.js';
 
 export interface FirePayload {
   scheduleId: string;
@@ -27,6 +27,7 @@ export interface FirePayload {
 }
 
 const PAUSED_RECHECK_MS = 60_000;
+const ANALYZE_AFTER_ROWS = 5_000;
 
 export async function fireJob(d: DeliveryDeps, job: Job, control: JobControl): Promise<JobOutcome> {
   const p = job.payload as unknown as FirePayload;
@@ -49,25 +50,30 @@ export async function fireJob(d: DeliveryDeps, job: Job, control: JobControl): P
     }
     if (occurrence) await enqueueNextOccurrence(d, schedule, occurrence);
     if (campaign.status === 'scheduled') await d.store.campaigns.transition(ws, campaign.id, 'start', 'scheduler');
-    await expand(d, job, control, schedule, campaign, occurrence ?? now, p.cursor ?? null);
+    const inserted = await expand(d, job, control, schedule, campaign, occurrence ?? now, p.cursor ?? null);
     if (!control.stillOwner()) return { kind: 'done' };
+    // A big expansion changes the ledger's shape; without fresh statistics PostgreSQL plans the
+    // dispatcher's batched updates as scans of every open row.
+    if (inserted >= ANALYZE_AFTER_ROWS) await d.store.ledger.analyze();
     await control.progress({ ...p, phase: 'partition', cursor: null });
   }
   await partition(d, ws, schedule, campaign, scheduleStepKey(schedule.id, occurrence));
   return { kind: 'done' };
 }
 
-async function expand(d: DeliveryDeps, job: Job, control: JobControl, s: Schedule, c: Campaign, firedAt: Date, from: string | null) {
+/** Writes the step's ledger rows page by page (resuming after `from`); returns how many were new. */
+async function expand(d: DeliveryDeps, job: Job, control: JobControl, s: Schedule, c: Campaign, firedAt: Date, from: string | null): Promise<number> {
   const ws = job.workspaceId;
   if (!c.segment_id) throw new Error(`campaign ${c.id} has no segment`);
   const segment = await d.store.segments.get(ws, c.segment_id);
   if (!segment) throw new Error(`segment ${c.segment_id} of campaign ${c.id} no longer exists`);
   const variants = s.spec.variant_keys ? c.variants.filter((v) => s.spec.variant_keys!.includes(v.key)) : c.variants;
   const stepKey = scheduleStepKey(s.id, s.kind === 'recurring' ? firedAt : null);
-  const pageSize = d.expandPage ?? 5000;
+  const pageSize = d.expandPage ?? 10_000;
   let cursor = from;
+  let inserted = 0;
   for (;;) {
-    if (!control.stillOwner()) return;
+    if (!control.stillOwner()) return inserted;
     const page = await d.store.segments.members(ws, audienceRules(segment), { now: d.clock.now(), limit: pageSize, ...(cursor ? { cursor } : {}) });
     if (page.user_ids.length === 0) break;
     const zones = s.kind === 'local_time' ? await d.store.users.timezones(ws, page.user_ids) : null;
@@ -82,11 +88,12 @@ async function expand(d: DeliveryDeps, job: Job, control: JobControl, s: Schedul
       idempotencyKey: ledgerKey(c.id, stepKey, userId, c.channels),
       plannedFor: zones ? localPlannedTime(s.spec.at!, zones.get(userId) ?? 'UTC', firedAt) : firedAt,
     }));
-    await d.store.ledger.insertMany(ws, rows, d.clock.now());
+    inserted += await d.store.ledger.insertMany(ws, rows, d.clock.now());
     cursor = page.user_ids[page.user_ids.length - 1]!;
     await control.progress({ ...(job.payload as object), phase: 'expand', cursor });
     if (!page.next_cursor) break;
   }
+  return inserted;
 }
 
 /** The instant of a local wall-clock time in the user's zone; a time already past when the send fires moves to the next day. */
@@ -115,7 +122,7 @@ async function partition(d: DeliveryDeps, ws: string, s: Schedule, c: Campaign, 
     kind: JOB_KINDS.finalize,
     payload: { campaignId: c.id, scheduleId: s.id, stepKey },
     runAt: new Date(now.getTime() + 1_000),
-    dedupeKey: `finalize:${ws}:${stepKey}`,
+    dedupeKey: finalizeKey(ws, stepKey),
   });
 }
 

@@ -65,7 +65,9 @@ function sqliteQueue(x: Executor): JobQueue {
   const pendingKind = db.prepare(`SELECT count(*) AS n FROM jobs WHERE workspace_id = ? AND kind = ? AND status IN ('queued', 'running')`);
   const ok = (r: { changes: number }) => r.changes > 0;
   const nextRun = db.prepare(`SELECT min(run_at) AS at FROM jobs WHERE status = 'queued'`);
+  const wake = db.prepare(`UPDATE jobs SET run_at = @at, updated_at = @at WHERE dedupe_key = @key AND status = 'queued' AND run_at > @at`);
   return {
+    wake: (key, at) => x.run(async () => ok(wake.run({ key, at: at.getTime() }))),
     nextRunAt: () =>
       x.run(async () => {
         const r = nextRun.get() as { at: number | null };
@@ -119,6 +121,8 @@ function pgQueue(x: Executor): JobQueue {
   const sql = x.raw.sql;
   const ok = (r: { count: number }) => r.count > 0;
   return {
+    wake: async (key, at) =>
+      ok(await sql`UPDATE jobs SET run_at = ${iso(at)}, updated_at = ${iso(at)} WHERE dedupe_key = ${key} AND status = 'queued' AND run_at > ${iso(at)}`),
     nextRunAt: async () => {
       const [r] = await sql<{ at: Date | null }[]>`SELECT min(run_at) AS at FROM jobs WHERE status = 'queued'`;
       return r?.at ? new Date(r.at) : null;

@@ -8,16 +8,19 @@ import type { DeliveryChannel, Found, OutboundMessage } from '../../domain/deliv
 import type { Executor } from '../../store/executor.js';
 import { newId } from '../../store/ids.js';
 
+/** What the local inbox stores for a message. */
+export const localPayload = (m: OutboundMessage): Record<string, unknown> => ({
+  idempotency_key: m.idempotencyKey,
+  campaign_id: m.campaignId,
+  to: m.to,
+  subject: m.subject,
+  text: m.text,
+  html: m.html,
+  metadata: m.metadata,
+});
+
 export function localChannel(x: Executor, clock: Clock): DeliveryChannel {
-  const payload = (m: OutboundMessage) => ({
-    idempotency_key: m.idempotencyKey,
-    campaign_id: m.campaignId,
-    to: m.to,
-    subject: m.subject,
-    text: m.text,
-    html: m.html,
-    metadata: m.metadata,
-  });
+  const payload = localPayload;
   const results = (batch: readonly OutboundMessage[], ids: string[]) =>
     batch.map((m, i) => ({ ledgerId: m.ledgerId, ok: true as const, provider: 'local', providerMessageId: ids[i] as string, delivered: true }));
 
@@ -29,6 +32,7 @@ export function localChannel(x: Executor, clock: Clock): DeliveryChannel {
     const find = db.prepare(`SELECT id FROM local_deliveries WHERE workspace_id = ? AND message_id = ? LIMIT 1`);
     return {
       provider: 'local',
+      storedPayload: localPayload,
       deliver: (batch) =>
         x.tx(async () => {
           const now = clock.now().getTime();
@@ -54,6 +58,7 @@ export function localChannel(x: Executor, clock: Clock): DeliveryChannel {
   const sql = x.raw.sql;
   return {
     provider: 'local',
+    storedPayload: localPayload,
     deliver: async (batch) => {
       if (batch.length === 0) return [];
       const now = clock.now();

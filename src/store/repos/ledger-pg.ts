@@ -1,6 +1,7 @@
 /** The send ledger on PostgreSQL: multi-row inserts and array-parameter updates, one round trip per kind. */
 import type { LedgerOutcome, LedgerRepo, RangeQuery } from '../../domain/delivery/ports.js';
 import type { Executor } from '../executor.js';
+import { newId } from '../ids.js';
 import { DUE_COLUMNS, historyEntry, OPEN_SQL, toDue, type DueRow } from './ledger-sql.js';
 
 /** drizzle's postgres-js driver passes timestamps through unserialized: give PostgreSQL ISO strings. */
@@ -111,6 +112,34 @@ export function pgLedger(x: Executor): LedgerRepo {
       const rows = await sql<{ status: string; n: string }[]>`
         SELECT status, count(*) AS n FROM messages WHERE workspace_id = ${ws} AND campaign_id = ${campaignId} AND schedule_id = ${scheduleId} GROUP BY status`;
       return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+    },
+    deliverInStore: async (ws, deliveries, now, actor) => {
+      if (deliveries.length === 0) return new Map();
+      const entry = JSON.stringify({ status: 'delivered', at: now.toISOString(), by: actor });
+      const dlv = deliveries.map(() => newId('dlv'));
+      // One statement: the claim, the ledger update and the inbox rows commit together or not at all.
+      const rows = await sql<{ message_id: string; id: string }[]>`
+        WITH d AS (
+          SELECT * FROM unnest(${deliveries.map((c) => c.id)}::text[], ${deliveries.map((c) => c.attempts)}::int[],
+                               ${deliveries.map((c) => c.channel)}::text[], ${deliveries.map((c) => c.variantId)}::text[],
+                               ${deliveries.map((c) => JSON.stringify(c.rendered))}::text[], ${deliveries.map((c) => c.credits)}::int[], ${dlv}::text[],
+                               ${deliveries.map((c) => c.userId)}::text[], ${deliveries.map((c) => JSON.stringify(c.payload))}::text[])
+                   AS d(id, attempts, channel, variant, rendered, credits, dlv, user_id, payload)
+        ), claimed AS (
+          UPDATE messages m SET status = 'delivered', channel = d.channel, variant_id = d.variant, rendered = d.rendered::jsonb, credits = d.credits,
+                 attempts = m.attempts + 1, provider = 'local', provider_message_id = d.dlv, error = NULL,
+                 sent_at = ${iso(now)}::timestamptz, delivered_at = ${iso(now)}::timestamptz,
+                 status_history = m.status_history || jsonb_build_array(${entry}::jsonb), updated_at = ${iso(now)}::timestamptz
+          FROM d WHERE m.workspace_id = ${ws} AND m.id = d.id AND m.status IN ${open} AND m.attempts = d.attempts
+          RETURNING m.id, d.dlv, d.user_id, d.channel, d.payload
+        )
+        INSERT INTO local_deliveries (workspace_id, id, message_id, user_id, channel, payload, delivered_at)
+        SELECT ${ws}, dlv, id, user_id, channel, payload::jsonb, ${iso(now)}::timestamptz FROM claimed
+        RETURNING message_id, id`;
+      return new Map(rows.map((r) => [r.message_id, r.id]));
+    },
+    analyze: async () => {
+      await sql`ANALYZE messages`;
     },
     stepCounts: async (ws, campaignId, stepKey) => {
       const rows = await sql<{ status: string; n: string }[]>`

@@ -1,6 +1,7 @@
 /** The send ledger on SQLite: prepared statements in batched transactions. */
 import type { LedgerRepo, RangeQuery } from '../../domain/delivery/ports.js';
 import type { Executor } from '../executor.js';
+import { newId } from '../ids.js';
 import { DUE_COLUMNS, historyEntry, MAX_ID, OPEN_SQL, toDue, type DueRow } from './ledger-sql.js';
 
 const DUE_SQL = `
@@ -34,6 +35,13 @@ export function sqliteLedger(x: Executor): LedgerRepo {
   const claim = db.prepare(`UPDATE messages SET status = 'sending', channel = @channel, variant_id = @variant, rendered = @rendered,
                               credits = @credits, attempts = attempts + 1, scheduled_for = @stale, ${append}
                             ${open} AND attempts = @attempts`);
+  const inStore = db.prepare(`UPDATE messages SET status = 'delivered', channel = @channel, variant_id = @variant, rendered = @rendered,
+                                credits = @credits, attempts = attempts + 1, provider = 'local', provider_message_id = @dlv, error = NULL,
+                                sent_at = @now, delivered_at = @now, ${append}
+                              ${open} AND attempts = @attempts`);
+  const inbox = db.prepare(
+    `INSERT INTO local_deliveries (workspace_id, id, message_id, user_id, channel, payload, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  );
   const stepCounts = db.prepare(`SELECT status, count(*) AS n FROM messages WHERE workspace_id = ? AND campaign_id = ? AND step_key = ? GROUP BY status`);
   const scheduleCounts = db.prepare(`SELECT status, count(*) AS n FROM messages WHERE workspace_id = ? AND campaign_id = ? AND schedule_id = ? GROUP BY status`);
   const stmt = {
@@ -104,6 +112,24 @@ export function sqliteLedger(x: Executor): LedgerRepo {
       x.run(async () =>
         Object.fromEntries((scheduleCounts.all(ws, campaignId, scheduleId) as { status: string; n: number }[]).map((r) => [r.status, Number(r.n)])),
       ),
+    deliverInStore: (ws, deliveries, now, actor) =>
+      x.tx(async () => {
+        const out = new Map<string, string>();
+        const t = now.getTime();
+        const entry = JSON.stringify({ status: 'delivered', at: now.toISOString(), by: actor });
+        for (const d of deliveries) {
+          const dlv = newId('dlv');
+          const r = inStore.run({
+            ws, id: d.id, attempts: d.attempts, channel: d.channel, variant: d.variantId, rendered: JSON.stringify(d.rendered),
+            credits: d.credits, dlv, entry, now: t,
+          });
+          if (r.changes === 0) continue;
+          inbox.run(ws, dlv, d.id, d.userId, d.channel, JSON.stringify(d.payload), t);
+          out.set(d.id, dlv);
+        }
+        return out;
+      }),
+    analyze: async () => undefined,
     stepCounts: (ws, campaignId, stepKey) =>
       x.run(async () =>
         Object.fromEntries((stepCounts.all(ws, campaignId, stepKey) as { status: string; n: number }[]).map((r) => [r.status, Number(r.n)])),
