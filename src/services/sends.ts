@@ -65,7 +65,7 @@ export interface SendPreview {
   warnings: string[];
 }
 
-const PAGE = 5_000;
+const PAGE = 10_000;
 const HOURS_SHOWN = 72;
 
 /** Checks that the campaign can be sent this way; returns it with the variants to send. */
@@ -149,16 +149,14 @@ export async function previewSend(ctx: HandlerContext, req: SendRequest, campaig
   let seen = 0;
   for (;;) {
     if (ctx.signal.aborted) throw new DomainError('unavailable', 'The preview was cancelled', 'Call schedule_send again');
-    const page = await ctx.store.segments.members(ws, rules, { now: fireAt, limit: PAGE, ...(cursor ? { cursor } : {}) });
-    if (page.user_ids.length === 0) break;
+    const page = await ctx.store.segments.memberFacts(ws, rules, { now: fireAt, limit: PAGE, ...(cursor ? { cursor } : {}) });
+    if (page.members.length === 0) break;
     const capped = policy.capPerDay !== null || policy.capPerWeek !== null;
-    const [facts, recent] = await Promise.all([
-      ctx.store.users.contactFacts(ws, page.user_ids),
-      capped ? ctx.store.ledger.recentSends(ws, page.user_ids, new Date(now.getTime() - CAP_LOOKBACK_MS)) : new Map<string, Date[]>(),
-    ]);
-    for (const userId of page.user_ids) {
-      const r = facts.get(userId);
-      if (!r) continue;
+    const recent = capped
+      ? await ctx.store.ledger.recentSends(ws, page.members.map((m) => m.id), new Date(now.getTime() - CAP_LOOKBACK_MS))
+      : new Map<string, Date[]>();
+    for (const r of page.members) {
+      const userId = r.id;
       const plannedFor = req.timing.kind === 'local_time' ? localPlannedTime(req.timing.local, r.timezone, fireAt) : fireAt;
       const sendCtx = {
         channels: campaign.channels,
@@ -199,7 +197,7 @@ export async function previewSend(ctx: HandlerContext, req: SendRequest, campaig
         samples.push({ user_id: userId, channel, variant_key: variant.key, send_at: at.toISOString(), subject: content.subject, text: content.text.slice(0, 500) });
       }
     }
-    seen += page.user_ids.length;
+    seen += page.members.length;
     await ctx.progress(seen, total, `previewed ${seen} of ${total} users`);
     if (!page.next_cursor) break;
     cursor = page.next_cursor;

@@ -34,7 +34,7 @@ const workerEnv = (url: string) => ({
   FREQUENCY_CAP_PER_WEEK: '0',
   QUIET_HOURS: 'off',
   // Slow enough that kills land mid-send; short lease and recovery so restarts resume quickly.
-  SEND_RATE_PER_SECOND: 'email=6000',
+  SEND_RATE_PER_SECOND: 'email=3000',
   JOB_LEASE_MS: '2000',
   SEND_RECOVERY_AFTER_MS: '1500',
   PLATFORM_TIMEOUT_MS: '500',

@@ -1,4 +1,6 @@
 /** The Store's segment repository port (implemented in src/store/repos/segments.ts). */
+import type { Channel } from '../campaign.js';
+import type { RecipientRecord } from '../delivery/ports.js';
 import type { Page } from '../ports.js';
 import type { SegmentRules } from './ast.js';
 
@@ -47,6 +49,9 @@ export interface EvalOptions {
   now: Date;
 }
 
+/** A member with what delivery needs to know of them (the send preview's page). */
+export type MemberFacts = RecipientRecord & { id: string; suppressed: Array<Channel | 'all'> };
+
 export interface SegmentRepo {
   /** Validates references (missing, cyclic) and stores the segment; `conflict` on a duplicate name. */
   create(workspaceId: string, input: NewSegment, actor: string): Promise<SegmentRecord>;
@@ -54,6 +59,8 @@ export interface SegmentRepo {
   list(workspaceId: string, page: { limit: number; cursor?: string }): Promise<Page<SegmentRecord>>;
   count(workspaceId: string, rules: SegmentRules, opts: EvalOptions): Promise<number>;
   members(workspaceId: string, rules: SegmentRules, opts: EvalOptions & { limit: number; cursor?: string }): Promise<MemberPage>;
+  /** Like `members`, with each member's contact facts and suppressions read in the same query. */
+  memberFacts(workspaceId: string, rules: SegmentRules, opts: EvalOptions & { limit: number; cursor?: string }): Promise<{ members: MemberFacts[]; next_cursor: string | null }>;
   sample(workspaceId: string, rules: SegmentRules, opts: EvalOptions & { limit: number }): Promise<UserSummary[]>;
   /** Stores a static snapshot of the members, page by page; returns its size. */
   freeze(

@@ -40,6 +40,10 @@ export async function dispatchJob(d: DeliveryDeps, job: Job, control: JobControl
   let campaign: Campaign | null = null;
   let schedule: Schedule | null = null;
   let readAt = -Infinity;
+  // Rows before the cursor were handled in this run, so each query starts after it; at the end one
+  // more pass from the start picks up what became due meanwhile (a quick retry).
+  let cursor: string | null = null;
+  let passes = 1;
   for (;;) {
     if (!control.stillOwner()) return { kind: 'done' };
     const now = d.clock.now();
@@ -49,16 +53,23 @@ export async function dispatchJob(d: DeliveryDeps, job: Job, control: JobControl
     }
     if (!campaign || !schedule) throw new Error(`dispatch for a missing campaign or schedule (${p.campaignId}, ${p.scheduleId})`);
     if (campaign.status === 'paused') return { kind: 'again', at: new Date(now.getTime() + PAUSED_RECHECK_MS) };
-    const rows = await d.store.ledger.due(ws, range, now, batchSize);
+    const rows = await d.store.ledger.due(ws, cursor === null ? range : { ...range, afterUserId: cursor }, now, batchSize);
+    if (rows.length === 0 && cursor !== null && passes < 2) {
+      cursor = null;
+      passes++;
+      continue;
+    }
     if (rows.length === 0) {
       const next = await d.store.ledger.nextDue(ws, range);
       if (next) return { kind: 'again', at: new Date(Math.max(next.getTime(), now.getTime() + 1_000)) };
-      // This range is finished: let the step's finalizer look now rather than at its next poll.
-      await d.store.jobs.wake(finalizeKey(ws, p.stepKey), now);
+      // The last range to finish (it sees no open row of the step after its own last commit)
+      // wakes the finalizer rather than leaving it to its next poll.
+      if ((await d.store.ledger.countOpen(ws, p.campaignId, p.stepKey)) === 0) await d.store.jobs.wake(finalizeKey(ws, p.stepKey), now);
       return { kind: 'done' };
     }
     const stopped = schedule.status === 'cancelled' || campaign.status === 'archived';
     await sendBatch(d, ws, campaign, schedule, rows, stopped, `${job.id}:${job.attempts}:${rows[0]!.id}`);
+    cursor = rows[rows.length - 1]!.userId;
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * `send.finalize`: once no row of a step is open, completes a one-time schedule and, when it was
  * the campaign's last active schedule, the campaign. Until then it looks again when the next row
- * is due (deferred rows can wait hours); dispatch jobs wake it as each finishes its range.
+ * is due (deferred rows can wait hours); the dispatch job that finishes the step's last range
+ * wakes it.
  */
 import type { Job } from '../../domain/jobs.js';
 import type { JobOutcome } from '../worker.js';
@@ -13,8 +14,8 @@ export interface FinalizePayload {
   stepKey: string;
 }
 
-/** Dispatch jobs wake the finalizer when they finish; polling is the safety net. */
-const POLL_MS = 5_000;
+/** The last dispatch job of a step wakes the finalizer; polling is the safety net. */
+const POLL_MS = 15_000;
 const MAX_WAIT_MS = 5 * 60_000;
 
 export async function finalizeJob(d: DeliveryDeps, job: Job): Promise<JobOutcome> {

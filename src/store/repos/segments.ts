@@ -1,11 +1,13 @@
-import { and, asc, count, desc, eq, gt, inArray, lt } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
 import { DomainError, notFound } from '../../domain/errors.js';
 import type { Clock } from '../../domain/ports.js';
 import type { RuleNode, SegmentRules } from '../../domain/segments/ast.js';
-import type { MemberPage, SegmentKind, SegmentRecord, SegmentRepo, UserSummary } from '../../domain/segments/repo.js';
+import type { Channel } from '../../domain/campaign.js';
+import type { MemberFacts, MemberPage, SegmentKind, SegmentRecord, SegmentRepo, UserSummary } from '../../domain/segments/repo.js';
 import type { Db, Executor } from '../executor.js';
 import { newId } from '../ids.js';
 import { collectSegmentRefs, compileRules, type CompileContext, type ResolvedSegment } from '../segments/compile.js';
+import { jsonAccess } from '../segments/dialect.js';
 
 type SegmentRow = typeof import('../schema/sqlite.js').segments.$inferSelect;
 
@@ -101,6 +103,43 @@ export function segmentRepo(x: Executor, clock: Clock): SegmentRepo {
           .limit(limit + 1);
         const page = rows.slice(0, limit).map((r) => r.id);
         return { user_ids: page, next_cursor: rows.length > limit ? page[page.length - 1]! : null };
+      }),
+
+    memberFacts: (workspaceId, rules, { now, limit, cursor }) =>
+      x.run(async (db) => {
+        const predicate = await where(db, workspaceId, rules, now);
+        const sp = x.t.suppressions;
+        const agg = x.dialect === 'sqlite' ? sql`group_concat(${sp.channel})` : sql`string_agg(${sp.channel}, ',')`;
+        const rows = await db
+          .select({
+            id: u.id, name: u.name, email: u.email, phone: u.phone, status: u.status, timezone: u.timezone, locale: u.locale, tier: u.tier,
+            country: u.country, consentEmail: u.consentEmail, consentPush: u.consentPush, consentSms: u.consentSms, consentInApp: u.consentInApp,
+            consentWebhook: u.consentWebhook, webhookUrl: jsonAccess(x.dialect).string(u.traits, 'webhook_url'),
+            suppressed: sql<string | null>`(select ${agg} from ${sp} where ${sp.workspaceId} = ${u.workspaceId} and ${sp.userId} = ${u.id})`,
+          })
+          .from(u)
+          .where(cursor ? and(predicate, gt(u.id, cursor)) : predicate)
+          .orderBy(asc(u.id))
+          .limit(limit + 1);
+        const page = rows.slice(0, limit);
+        return {
+          members: page.map((r): MemberFacts => ({
+            id: r.id,
+            exists: true,
+            name: r.name,
+            email: r.email,
+            phone: r.phone,
+            webhookUrl: (r.webhookUrl as string | null) ?? null,
+            status: r.status,
+            timezone: r.timezone,
+            locale: r.locale,
+            tier: r.tier,
+            country: r.country,
+            consents: { email: Boolean(r.consentEmail), push: Boolean(r.consentPush), sms: Boolean(r.consentSms), in_app: Boolean(r.consentInApp), webhook: Boolean(r.consentWebhook) },
+            suppressed: r.suppressed ? (r.suppressed.split(',') as Array<Channel | 'all'>) : [],
+          })),
+          next_cursor: rows.length > limit ? page[page.length - 1]!.id : null,
+        };
       }),
 
     sample: (workspaceId, rules, { now, limit }) =>
