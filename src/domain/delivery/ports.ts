@@ -112,6 +112,8 @@ export interface LedgerRepo {
    * range but the last (which runs to the end), in order. Stable once the step's rows are written.
    */
   boundaries(workspaceId: string, campaignId: string, stepKey: string, chunk: number): Promise<string[]>;
+  /** Whether any row of a step is still open (cheaper than counting them). */
+  hasOpen(workspaceId: string, campaignId: string, stepKey: string): Promise<boolean>;
   /** Open rows of a step (queued, deferred, sending). */
   countOpen(workspaceId: string, campaignId: string, stepKey: string): Promise<number>;
   /** Cancels every queued or deferred row of a schedule; returns how many. */

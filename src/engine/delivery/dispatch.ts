@@ -64,7 +64,7 @@ export async function dispatchJob(d: DeliveryDeps, job: Job, control: JobControl
       if (next) return { kind: 'again', at: new Date(Math.max(next.getTime(), now.getTime() + 1_000)) };
       // The last range to finish (it sees no open row of the step after its own last commit)
       // wakes the finalizer rather than leaving it to its next poll.
-      if ((await d.store.ledger.countOpen(ws, p.campaignId, p.stepKey)) === 0) await d.store.jobs.wake(finalizeKey(ws, p.stepKey), now);
+      if (!(await d.store.ledger.hasOpen(ws, p.campaignId, p.stepKey))) await d.store.jobs.wake(finalizeKey(ws, p.stepKey), now);
       return { kind: 'done' };
     }
     const stopped = schedule.status === 'cancelled' || campaign.status === 'archived';

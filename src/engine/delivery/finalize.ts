@@ -22,8 +22,7 @@ export async function finalizeJob(d: DeliveryDeps, job: Job): Promise<JobOutcome
   const p = job.payload as unknown as FinalizePayload;
   const ws = job.workspaceId;
   const now = d.clock.now();
-  const open = await d.store.ledger.countOpen(ws, p.campaignId, p.stepKey);
-  if (open > 0) {
+  if (await d.store.ledger.hasOpen(ws, p.campaignId, p.stepKey)) {
     // Rows held for hours (quiet hours, local time) need no look before they are due.
     const next = await d.store.ledger.nextDue(ws, { campaignId: p.campaignId, stepKey: p.stepKey, afterUserId: null, throughUserId: null });
     const at = Math.min(Math.max(next?.getTime() ?? 0, now.getTime() + POLL_MS), now.getTime() + MAX_WAIT_MS);

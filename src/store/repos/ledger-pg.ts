@@ -138,6 +138,10 @@ export function pgLedger(x: Executor): LedgerRepo {
         RETURNING message_id, id`;
       return new Map(rows.map((r) => [r.message_id, r.id]));
     },
+    hasOpen: async (ws, campaignId, stepKey) => {
+      const rows = await sql`SELECT 1 FROM messages WHERE workspace_id = ${ws} AND campaign_id = ${campaignId} AND status IN ${open} AND step_key = ${stepKey} LIMIT 1`;
+      return rows.length > 0;
+    },
     analyze: async () => {
       await sql`ANALYZE messages`;
     },

@@ -28,7 +28,8 @@ export function sqliteLedger(x: Executor): LedgerRepo {
     SELECT user_id AS u FROM messages WHERE workspace_id = ? AND campaign_id = ? AND step_key = ? AND user_id > ?
     ORDER BY user_id LIMIT 1 OFFSET ?`);
   const countOpen = db.prepare(
-    `SELECT count(*) AS n FROM messages WHERE workspace_id = ? AND campaign_id = ? AND step_key = ? AND status IN ${OPEN_SQL}`,
+    `SELECT count(*) AS n FROM messages INDEXED BY messages_ws_campaign_status_idx
+     WHERE workspace_id = ? AND campaign_id = ? AND step_key = ? AND status IN ${OPEN_SQL}`,
   );
   const open = `WHERE workspace_id = @ws AND id = @id AND status IN ${OPEN_SQL}`;
   const append = `status_history = json_insert(status_history, '$[#]', json(@entry)), updated_at = @now`;
@@ -41,6 +42,11 @@ export function sqliteLedger(x: Executor): LedgerRepo {
                               ${open} AND attempts = @attempts`);
   const inbox = db.prepare(
     `INSERT INTO local_deliveries (workspace_id, id, message_id, user_id, channel, payload, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const hasOpen = db.prepare(
+    // The planner prefers the step index and would scan every row of the step; open rows are few.
+    `SELECT 1 AS x FROM messages INDEXED BY messages_ws_campaign_status_idx
+     WHERE workspace_id = ? AND campaign_id = ? AND status IN ${OPEN_SQL} AND step_key = ? LIMIT 1`,
   );
   const stepCounts = db.prepare(`SELECT status, count(*) AS n FROM messages WHERE workspace_id = ? AND campaign_id = ? AND step_key = ? GROUP BY status`);
   const scheduleCounts = db.prepare(`SELECT status, count(*) AS n FROM messages WHERE workspace_id = ? AND campaign_id = ? AND schedule_id = ? GROUP BY status`);
@@ -130,6 +136,7 @@ export function sqliteLedger(x: Executor): LedgerRepo {
         return out;
       }),
     analyze: async () => undefined,
+    hasOpen: (ws, campaignId, stepKey) => x.run(async () => hasOpen.get(ws, campaignId, stepKey) !== undefined),
     stepCounts: (ws, campaignId, stepKey) =>
       x.run(async () =>
         Object.fromEntries((stepCounts.all(ws, campaignId, stepKey) as { status: string; n: number }[]).map((r) => [r.status, Number(r.n)])),
