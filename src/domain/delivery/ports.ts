@@ -43,8 +43,8 @@ export interface DueMessage {
   /** Credits already reserved for this row by an earlier claim (0 unless it is being recovered). */
   credits: number;
   plannedFor: Date;
-  user: RecipientRecord;
-  suppressed: Array<Channel | 'all'>;
+  /** The recipient, with the channels they are suppressed on. */
+  user: RecipientRecord & { suppressed: Array<Channel | 'all'> };
 }
 
 export interface RangeQuery {

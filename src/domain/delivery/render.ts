@@ -42,23 +42,13 @@ export function unknownVariables(v: VariantContent): string[] {
   return [...new Set(used.filter((u) => !known.has(u)))];
 }
 
-export function profileVariables(p: RecipientProfile): Record<string, string> {
-  const name = p.name?.trim() || '';
-  return {
-    user_id: p.id,
-    user_name: name,
-    first_name: name.split(/\s+/)[0] ?? '',
-    email: p.email ?? '',
-    tier: p.tier,
-    country: p.country ?? '',
-    locale: p.locale,
-    timezone: p.timezone,
-  };
-}
-
 export function renderMessage(v: VariantContent, p: RecipientProfile, channel: Channel): RenderedMessage {
-  const vars = { ...v.template_vars, ...dropEmpty(profileVariables(p)) };
-  const fill = (s: string) => s.replace(PLACEHOLDER, (_, name: string) => vars[name] ?? v.template_vars[name] ?? '');
+  // A profile value wins when the person has one; otherwise the variant's template value, else ''.
+  const fill = (s: string) =>
+    s.replace(PLACEHOLDER, (_, name: string) => {
+      const own = profileValue(p, name);
+      return own ? own : (v.template_vars[name] ?? '');
+    });
   const subject = v.subject ? fill(v.subject) : null;
   return {
     subject: channel === 'sms' ? null : subject,
@@ -67,6 +57,25 @@ export function renderMessage(v: VariantContent, p: RecipientProfile, channel: C
   };
 }
 
-function dropEmpty(vars: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(vars).filter(([, value]) => value !== ''));
+function profileValue(p: RecipientProfile, name: string): string | undefined {
+  switch (name) {
+    case 'user_id':
+      return p.id;
+    case 'user_name':
+      return p.name?.trim() || undefined;
+    case 'first_name':
+      return p.name?.trim().split(/\s+/)[0] || undefined;
+    case 'email':
+      return p.email ?? undefined;
+    case 'tier':
+      return p.tier;
+    case 'country':
+      return p.country ?? undefined;
+    case 'locale':
+      return p.locale;
+    case 'timezone':
+      return p.timezone;
+    default:
+      return undefined;
+  }
 }

@@ -99,9 +99,12 @@ async function sendBatch(d: DeliveryDeps, ws: string, campaign: Campaign, schedu
     }
   } else {
     const recent = d.policy.capPerDay === null && d.policy.capPerWeek === null ? new Map<string, Date[]>() : await d.store.ledger.recentSends(ws, fresh.map((r) => r.userId), new Date(now.getTime() - CAP_LOOKBACK_MS));
-    const base = { channels: campaign.channels, respectQuietHours: schedule.spec.respect_quiet_hours, deadlineMs: schedule.spec.deadline_hours * 3_600_000 };
+    const none: Date[] = [];
+    const sendCtx = { channels: campaign.channels, respectQuietHours: schedule.spec.respect_quiet_hours, deadlineMs: schedule.spec.deadline_hours * 3_600_000, plannedFor: now, recentSends: none };
     for (const r of fresh) {
-      const decision = decide({ ...r.user, suppressed: r.suppressed }, { ...base, plannedFor: r.plannedFor, recentSends: recent.get(r.userId) ?? [] }, d.policy, now);
+      sendCtx.plannedFor = r.plannedFor;
+      sendCtx.recentSends = recent.get(r.userId) ?? none;
+      const decision = decide(r.user, sendCtx, d.policy, now);
       if (decision.kind === 'send') {
         candidates.push({ row: r, channel: decision.channel });
         continue;
@@ -144,7 +147,7 @@ async function sendBatch(d: DeliveryDeps, ws: string, campaign: Campaign, schedu
       attempts: c.row.attempts,
       channel: c.channel,
       variantId: variant.id,
-      rendered: { ...content },
+      rendered: content as unknown as Record<string, unknown>,
       credits: d.prices[c.channel],
       message: outbound(ws, campaign, c.row, c.channel, variant, content, schedule.id),
     };

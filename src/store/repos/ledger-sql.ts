@@ -75,8 +75,8 @@ export function toDue(r: DueRow): DueMessage {
         in_app: Boolean(r.consent_in_app),
         webhook: Boolean(r.consent_webhook),
       },
+      suppressed: r.suppressed ? (r.suppressed.split(',') as Array<Channel | 'all'>) : [],
     },
-    suppressed: r.suppressed ? (r.suppressed.split(',') as Array<Channel | 'all'>) : [],
   };
 }
 

@@ -141,8 +141,9 @@ export function sqliteLedger(x: Executor): LedgerRepo {
       x.run(async () =>
         Object.fromEntries((stepCounts.all(ws, campaignId, stepKey) as { status: string; n: number }[]).map((r) => [r.status, Number(r.n)])),
       ),
-    record: (ws, outcomes, now, actor) =>
-      x.tx(async () => {
+    record: async (ws, outcomes, now, actor) => {
+      if (outcomes.length === 0) return;
+      await x.tx(async () => {
         const t = now.getTime();
         for (const o of outcomes) {
           const { status, entry } = historyEntry(o, now, actor);
@@ -152,7 +153,8 @@ export function sqliteLedger(x: Executor): LedgerRepo {
           else if (o.kind === 'defer') stmt.defer.run({ ...base, at: o.until.getTime() });
           else stmt.final.run({ ...base, status, reason: 'reason' in o ? o.reason : o.error });
         }
-      }),
+      });
+    },
     boundaries: (ws, campaignId, stepKey, chunk) =>
       x.run(async () => {
         const out: string[] = [];
