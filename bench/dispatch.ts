@@ -10,8 +10,8 @@
  *    {{first_name}} in subject and body (create_campaign through an in-process MCP client, as the
  *    local operator). Timed from just before schedule_send {confirm: true} (so its preview over
  *    the whole audience counts) until the campaign is 'completed', with a job worker in the same
- *    process (createWorker, real clock, concurrency 2, poll 20 ms; started as soon as the confirm
- *    answers, see WORKER_EARLY): expansion of the audience into ledger rows, dispatch through the
+ *    process (createWorker, real clock, concurrency 2, poll 20 ms; already polling when
+ *    the send is confirmed): expansion of the audience into ledger rows, dispatch through the
  *    embedded local channel (local_deliveries), finalize. messages/s = delivered rows / seconds.
  *    Afterwards there must be exactly N ledger rows, all 'delivered', and N local_deliveries rows
  *    for N distinct ledger ids, with rendered content, or the run fails.
@@ -33,7 +33,7 @@
  * Environment: BENCH_DISPATCH_USERS (100000), BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/test),
  * BENCH_DIALECTS (sqlite,postgres), BENCH_DISPATCH_CONCURRENCY (2), BENCH_DISPATCH_POLL_MS (20),
  * BENCH_DISPATCH_TIMEOUT_S (900); diagnostics: BENCH_DISPATCH_CPU_PROF=1 (V8 profile of the timed
- * section), BENCH_DISPATCH_PG_ANALYZE=1, BENCH_DISPATCH_WORKER_EARLY=1, BENCH_DISPATCH_STORE_PROFILE=0.
+ * section), BENCH_DISPATCH_STORE_PROFILE=1 (time per store call).
  *
  * Prints a table and PASS/MISS lines, writes .bench-out/dispatch.json. PostgreSQL unreachable:
  * a SKIP line, exit 0. A run that fails its verification (or gets stuck) exits non-zero.
@@ -71,24 +71,10 @@ const DIALECTS = (process.env.BENCH_DIALECTS ?? 'sqlite,postgres').split(',').ma
 const CONCURRENCY = Number(process.env.BENCH_DISPATCH_CONCURRENCY ?? 2);
 const WORKER_POLL_MS = Number(process.env.BENCH_DISPATCH_POLL_MS ?? 20);
 const TIMEOUT_S = Number(process.env.BENCH_DISPATCH_TIMEOUT_S ?? 900);
-/**
- * Start the worker before schedule_send rather than right after it answers. Off by default:
- * confirmSend enqueues the fire job before it moves the campaign from draft to scheduled, so a
- * worker already polling can run the whole send on a draft, and the campaign then never
- * completes (seen on PostgreSQL); see the report of this bench.
- */
-const WORKER_EARLY = process.env.BENCH_DISPATCH_WORKER_EARLY === '1';
 /** Write a V8 CPU profile of each end-to-end timed section to .bench-out/dispatch-<dialect>.cpuprofile. */
 const CPU_PROF = process.env.BENCH_DISPATCH_CPU_PROF === '1';
-/**
- * PostgreSQL: run ANALYZE messages the moment expansion ends (inside the timed window), as a fix in
- * the fire job would. Off by default. In a fresh database `messages` has no planner statistics
- * during the first send, and the dispatcher's statements get plans that scan every open or sent
- * row of the workspace per batch; this shows what the send costs with statistics.
- */
-const PG_ANALYZE = process.env.BENCH_DISPATCH_PG_ANALYZE === '1';
-/** Time every store call (on by default; BENCH_DISPATCH_STORE_PROFILE=0 leaves the store untouched). */
-const STORE_PROFILE = process.env.BENCH_DISPATCH_STORE_PROFILE !== '0';
+/** Time every store call (off by default, since the wrapping costs a few µs per statement; BENCH_DISPATCH_STORE_PROFILE=1 turns it on). */
+const STORE_PROFILE = process.env.BENCH_DISPATCH_STORE_PROFILE === '1';
 const STATUS_POLL_MS = 20;
 /** Rows per statement for PostgreSQL bulk writes (users in setup, the baseline's ledger rows). */
 const PG_BATCH = 25_000;
@@ -355,8 +341,6 @@ function timedHandlers(app: App, marks: JobMarks, label: <T>(name: string, fn: (
             progress: async (payload) => {
               if (payload['phase'] === 'partition') {
                 marks.expandEnd = performance.now();
-                const raw = app.store.executor.raw;
-                if (PG_ANALYZE && raw.dialect === 'postgres') await raw.sql`analyze messages`;
               }
               await control.progress(payload);
             },
@@ -443,7 +427,8 @@ async function measureEndToEnd(dialect: Dialect): Promise<Measurement> {
         await loop;
       };
     };
-    if (WORKER_EARLY) startWorker();
+    // Already polling when the send is confirmed, as a running server's worker is.
+    startWorker();
     const pendingJobs = app.store.jobs.pending.bind(app.store.jobs);
     const setupMs = Math.round(performance.now() - setupStarted);
 
@@ -455,7 +440,6 @@ async function measureEndToEnd(dialect: Dialect): Promise<Measurement> {
       callOk(mcp!, 'schedule_send', { campaign_id: campaignId, confirm: true, idempotency_key: `bench-dispatch-${process.pid}` }),
     );
     const confirmed = performance.now();
-    if (!WORKER_EARLY) startWorker();
     if (sent.mode !== 'scheduled' || sent.preview?.eligible !== USERS) {
       throw new Error(`schedule_send did not schedule ${USERS} messages: ${JSON.stringify({ mode: sent.mode, eligible: sent.preview?.eligible, dropped: sent.preview?.dropped })}`);
     }
@@ -677,7 +661,7 @@ function printBreakdown(m: Measurement): void {
   const p = m.phases!;
   console.log(
     `\n${m.dialect} end to end, where the time went (${fmt(m.rows)} messages, ${fmt(m.ms)} ms; ` +
-      `setup, not timed: ${fmt(m.setupMs ?? 0)} ms, max RSS after setup ${m.setupMaxRssMb ?? '?'} MB${PG_ANALYZE && m.dialect === 'postgres' ? '; ANALYZE messages after expansion' : ''})`,
+      `setup, not timed: ${fmt(m.setupMs ?? 0)} ms, max RSS after setup ${m.setupMaxRssMb ?? '?'} MB)`,
   );
   printTable(
     ['phase', 'ms', 'share', 'rows/s in phase'],
