@@ -94,7 +94,7 @@ interface Phases {
   confirmMs: number;
   /** confirm answered -> the worker started the fire job. */
   pickupMs: number;
-  /** fire job: one ledger row per audience member (segment pages + insertMany). */
+  /** fire job: one ledger row per audience member (INSERT ... SELECT from the segment query, in chunks). */
   expandMs: number;
   /** fire job: cutting the rows into user-id ranges and enqueuing a dispatch job per range. */
   partitionMs: number;

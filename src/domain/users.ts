@@ -61,6 +61,6 @@ export interface UserRepo {
   completeIds(workspaceId: string, prefix: string, limit: number): Promise<string[]>;
   /** What delivery needs to know of each user, with their suppressions (users that do not exist are left out). */
   contactFacts(workspaceId: string, ids: readonly string[]): Promise<Map<string, RecipientRecord & { suppressed: Array<Channel | 'all'> }>>;
-  /** Each user's IANA time zone (users that do not exist are left out). */
-  timezones(workspaceId: string, ids: readonly string[]): Promise<Map<string, string>>;
+  /** The distinct time zones of the workspace's users. */
+  distinctTimezones(workspaceId: string): Promise<string[]>;
 }

@@ -15,7 +15,13 @@ export type LedgerStatus = (typeof LEDGER_STATUSES)[number];
 export const OPEN_STATUSES: readonly LedgerStatus[] = ['queued', 'deferred', 'sending'];
 
 export function ledgerKey(campaignId: string, stepKey: string, userId: string, channels: readonly Channel[]): string {
-  return `${campaignId}|${stepKey}|${userId}|${channels.join('>')}`;
+  const { prefix, suffix } = ledgerKeyParts(campaignId, stepKey, channels);
+  return `${prefix}${userId}${suffix}`;
+}
+
+/** The key around the user id, for writing a whole step's keys in one SQL statement. */
+export function ledgerKeyParts(campaignId: string, stepKey: string, channels: readonly Channel[]): { prefix: string; suffix: string } {
+  return { prefix: `${campaignId}|${stepKey}|`, suffix: `|${channels.join('>')}` };
 }
 
 /** The step key of one firing of a schedule: one-time schedules fire once, recurring ones per occurrence. */

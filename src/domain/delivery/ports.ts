@@ -2,19 +2,6 @@
 import type { Channel } from '../campaign.js';
 import type { LedgerStatus } from './ledger.js';
 
-export interface LedgerInsert {
-  id: string;
-  campaignId: string;
-  stepKey: string;
-  userId: string;
-  /** The campaign's primary channel; the dispatcher records the channel actually used. */
-  channel: Channel;
-  variantId: string | null;
-  scheduleId: string | null;
-  idempotencyKey: string;
-  plannedFor: Date;
-}
-
 /** What the pressure rules and rendering need to know about a recipient. */
 export interface RecipientRecord {
   exists: boolean;
@@ -83,8 +70,6 @@ export type LedgerOutcome =
   | { id: string; kind: 'suppressed' | 'skipped' | 'cancelled'; reason: string };
 
 export interface LedgerRepo {
-  /** Inserts rows whose idempotency key is new; returns how many were new. */
-  insertMany(workspaceId: string, rows: readonly LedgerInsert[], now: Date): Promise<number>;
   /** Open rows in the range that are due at `now`, in user-id order, at most `limit`. */
   due(workspaceId: string, range: RangeQuery, now: Date, limit: number): Promise<DueMessage[]>;
   /** The earliest `scheduled_for` of open rows in the range, or null when none is open. */

@@ -140,7 +140,7 @@ async function sendBatch(d: DeliveryDeps, ws: string, campaign: Campaign, schedu
 
   // 4. Render; then, a slice at a time as the channel's rate allows: claim, send, settle.
   const claims: Claimed[] = accepted.map((c) => {
-    const variant = variantOf(campaign, c.row);
+    const variant = variantOf(campaign, schedule, c.row);
     const content = renderMessage(variant, { ...c.row.user, id: c.row.userId }, c.channel);
     return {
       id: c.row.id,
@@ -266,8 +266,12 @@ function settle(d: DeliveryDeps, sent: Claimed[], results: DeliveryResult[], now
   return { outcomes, refund, spent };
 }
 
-function variantOf(c: Campaign, row: DueMessage): Variant {
-  return c.variants.find((v) => v.id === row.variantId) ?? assignVariant(c.variants, c.id, row.userId);
+/** The row's variant: fixed once sent; else the stable hash over the variants this schedule sends. */
+function variantOf(c: Campaign, s: Schedule, row: DueMessage): Variant {
+  const fixed = row.variantId ? c.variants.find((v) => v.id === row.variantId) : undefined;
+  if (fixed) return fixed;
+  const keys = s.spec.variant_keys;
+  return assignVariant(keys ? c.variants.filter((v) => keys.includes(v.key)) : c.variants, c.id, row.userId);
 }
 
 function outbound(ws: string, c: Campaign, row: DueMessage, channel: Channel, v: Variant, content: RenderedMessage, scheduleId: string): OutboundMessage {

@@ -9,12 +9,10 @@
  */
 import { DateTime } from 'luxon';
 import type { Campaign } from '../../domain/campaign.js';
-import { assignVariant, ledgerKey, scheduleStepKey } from '../../domain/delivery/ledger.js';
-import type { LedgerInsert } from '../../domain/delivery/ports.js';
+import { ledgerKeyParts, scheduleStepKey } from '../../domain/delivery/ledger.js';
 import { audienceRules } from '../../domain/segments/audience.js';
 import { nextCronRun, type Schedule } from '../../domain/delivery/schedule.js';
 import type { Job } from '../../domain/jobs.js';
-import { newId } from '../../store/ids.js';
 import type { JobControl, JobOutcome } from '../worker.js';
 import { finalizeKey, JOB_KINDS, type DeliveryDeps } from './deps.js';
 
@@ -61,39 +59,45 @@ export async function fireJob(d: DeliveryDeps, job: Job, control: JobControl): P
   return { kind: 'done' };
 }
 
-/** Writes the step's ledger rows page by page (resuming after `from`); returns how many were new. */
+/**
+ * Writes the step's ledger rows straight from the segment query, a chunk of members per statement
+ * (resuming after `from`); returns how many were new. Variants are assigned when each message is
+ * sent, from the same stable hash the preview uses.
+ */
 async function expand(d: DeliveryDeps, job: Job, control: JobControl, s: Schedule, c: Campaign, firedAt: Date, from: string | null): Promise<number> {
   const ws = job.workspaceId;
   if (!c.segment_id) throw new Error(`campaign ${c.id} has no segment`);
   const segment = await d.store.segments.get(ws, c.segment_id);
   if (!segment) throw new Error(`segment ${c.segment_id} of campaign ${c.id} no longer exists`);
-  const variants = s.spec.variant_keys ? c.variants.filter((v) => s.spec.variant_keys!.includes(v.key)) : c.variants;
   const stepKey = scheduleStepKey(s.id, s.kind === 'recurring' ? firedAt : null);
-  const pageSize = d.expandPage ?? 10_000;
+  const { prefix, suffix } = ledgerKeyParts(c.id, stepKey, c.channels);
+  let plannedByZone: Record<string, Date> | undefined;
+  if (s.kind === 'local_time') {
+    plannedByZone = {};
+    for (const zone of await d.store.users.distinctTimezones(ws)) plannedByZone[zone] = localPlannedTime(s.spec.at!, zone, firedAt);
+  }
   let cursor = from;
   let inserted = 0;
   for (;;) {
     if (!control.stillOwner()) return inserted;
-    const page = await d.store.segments.members(ws, audienceRules(segment), { now: d.clock.now(), limit: pageSize, ...(cursor ? { cursor } : {}) });
-    if (page.user_ids.length === 0) break;
-    const zones = s.kind === 'local_time' ? await d.store.users.timezones(ws, page.user_ids) : null;
-    const rows: LedgerInsert[] = page.user_ids.map((userId) => ({
-      id: newId('msg'),
+    const r = await d.store.segments.expandToLedger(ws, audienceRules(segment), {
+      now: d.clock.now(),
       campaignId: c.id,
       stepKey,
-      userId,
-      channel: c.channels[0]!,
-      variantId: assignVariant(variants, c.id, userId).id,
       scheduleId: s.id,
-      idempotencyKey: ledgerKey(c.id, stepKey, userId, c.channels),
-      plannedFor: zones ? localPlannedTime(s.spec.at!, zones.get(userId) ?? 'UTC', firedAt) : firedAt,
-    }));
-    inserted += await d.store.ledger.insertMany(ws, rows, d.clock.now());
-    cursor = page.user_ids[page.user_ids.length - 1]!;
+      channel: c.channels[0]!,
+      keyPrefix: prefix,
+      keySuffix: suffix,
+      plannedFor: firedAt,
+      ...(plannedByZone ? { plannedByZone } : {}),
+      after: cursor,
+      limit: d.expandPage ?? 50_000,
+    });
+    inserted += r.inserted;
+    if (r.through === null) return inserted;
+    cursor = r.through;
     await control.progress({ ...(job.payload as object), phase: 'expand', cursor });
-    if (!page.next_cursor) break;
   }
-  return inserted;
 }
 
 /** The instant of a local wall-clock time in the user's zone; a time already past when the send fires moves to the next day. */

@@ -17,22 +17,6 @@ export function pgLedger(x: Executor): LedgerRepo {
     sql`${r.afterUserId === null ? sql`` : sql`AND ${sql(col)} > ${r.afterUserId}`} ${r.throughUserId === null ? sql`` : sql`AND ${sql(col)} <= ${r.throughUserId}`}`;
 
   return {
-    insertMany: async (ws, rows, now) => {
-      if (rows.length === 0) return 0;
-      const history = JSON.stringify([{ status: 'queued', at: now.toISOString(), by: 'scheduler' }]);
-      // Arrays per column: one statement of 11 parameters whatever the batch size.
-      const res = await sql`
-        INSERT INTO messages (workspace_id, id, campaign_id, step_key, user_id, channel, variant_id, schedule_id, idempotency_key, status,
-                              status_history, attempts, credits, planned_for, scheduled_for, created_at, updated_at)
-        SELECT ${ws}, d.id, d.campaign_id, d.step_key, d.user_id, d.channel, d.variant_id, d.schedule_id, d.idempotency_key, 'queued',
-               ${history}::jsonb, 0, 0, d.planned::timestamptz, d.planned::timestamptz, ${iso(now)}::timestamptz, ${iso(now)}::timestamptz
-        FROM unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.campaignId)}::text[], ${rows.map((r) => r.stepKey)}::text[],
-                    ${rows.map((r) => r.userId)}::text[], ${rows.map((r) => r.channel)}::text[], ${rows.map((r) => r.variantId)}::text[],
-                    ${rows.map((r) => r.scheduleId)}::text[], ${rows.map((r) => r.idempotencyKey)}::text[], ${rows.map((r) => iso(r.plannedFor))}::text[])
-             AS d(id, campaign_id, step_key, user_id, channel, variant_id, schedule_id, idempotency_key, planned)
-        ON CONFLICT DO NOTHING`;
-      return res.count;
-    },
     due: async (ws, range, now, limit) => {
       const rows = await sql<DueRow[]>`
         SELECT ${dueColumns}, u.traits->>'webhook_url' AS webhook_url,

@@ -15,11 +15,6 @@ const DUE_SQL = `
 export function sqliteLedger(x: Executor): LedgerRepo {
   if (x.raw.dialect !== 'sqlite') throw new Error('sqlite executor expected');
   const db = x.raw.db;
-  const insert = db.prepare(`
-    INSERT INTO messages (workspace_id, id, campaign_id, step_key, user_id, channel, variant_id, schedule_id, idempotency_key, status,
-                          status_history, attempts, credits, planned_for, scheduled_for, created_at, updated_at)
-    VALUES (@ws, @id, @campaign, @step, @user, @channel, @variant, @schedule, @key, 'queued', @history, 0, 0, @planned, @planned, @now, @now)
-    ON CONFLICT DO NOTHING`);
   const due = db.prepare(DUE_SQL);
   const nextDue = db.prepare(`
     SELECT min(scheduled_for) AS at FROM messages
@@ -66,18 +61,6 @@ export function sqliteLedger(x: Executor): LedgerRepo {
   const bounds = (r: RangeQuery) => ({ after: r.afterUserId ?? '', through: r.throughUserId ?? MAX_ID });
 
   return {
-    insertMany: (ws, rows, now) =>
-      x.tx(async () => {
-        let n = 0;
-        const history = JSON.stringify([{ status: 'queued', at: now.toISOString(), by: 'scheduler' }]);
-        for (const r of rows) {
-          n += insert.run({
-            ws, id: r.id, campaign: r.campaignId, step: r.stepKey, user: r.userId, channel: r.channel, variant: r.variantId,
-            schedule: r.scheduleId, key: r.idempotencyKey, history, planned: r.plannedFor.getTime(), now: now.getTime(),
-          }).changes;
-        }
-        return n;
-      }),
     due: (ws, range, now, limit) =>
       x.run(async () =>
         (due.all({ ws, campaign: range.campaignId, step: range.stepKey, ...bounds(range), now: now.getTime(), limit }) as DueRow[]).map(toDue),

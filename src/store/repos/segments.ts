@@ -1,4 +1,5 @@
-import { and, asc, count, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, lt, lte, sql } from 'drizzle-orm';
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { DomainError, notFound } from '../../domain/errors.js';
 import type { Clock } from '../../domain/ports.js';
 import type { RuleNode, SegmentRules } from '../../domain/segments/ast.js';
@@ -16,7 +17,7 @@ const MAX_REFERENCE_DEPTH = 10;
 const FREEZE_PAGE = 20_000;
 
 export function segmentRepo(x: Executor, clock: Clock): SegmentRepo {
-  const { segments: s, users: u, segmentMembers: sm } = x.t;
+  const { segments: s, users: u, segmentMembers: sm, messages: m } = x.t;
 
   /** Loads every segment the rules reference, transitively; a cycle or a missing one is an error. */
   async function resolveRefs(db: Db, workspaceId: string, root: RuleNode, selfId?: string): Promise<Map<string, ResolvedSegment>> {
@@ -140,6 +141,36 @@ export function segmentRepo(x: Executor, clock: Clock): SegmentRepo {
           })),
           next_cursor: rows.length > limit ? page[page.length - 1]!.id : null,
         };
+      }),
+
+    expandToLedger: (workspaceId, rules, o) =>
+      x.run(async (db) => {
+        const predicate = await where(db, workspaceId, rules, o.now);
+        const inRange = o.after === null ? predicate : and(predicate, gt(u.id, o.after))!;
+        const [edge] = await db.select({ id: u.id }).from(u).where(inRange).orderBy(asc(u.id)).limit(1).offset(o.limit - 1);
+        const through = edge?.id ?? null;
+        const members = through === null ? inRange : and(inRange, lte(u.id, through))!;
+        const history = JSON.stringify([{ status: 'queued', at: o.now.toISOString(), by: 'scheduler' }]);
+        const sqlite = x.dialect === 'sqlite';
+        const at = (d: Date) => (sqlite ? sql`${d.getTime()}` : sql`${d.toISOString()}::timestamptz`);
+        const planned = !o.plannedByZone
+          ? at(o.plannedFor)
+          : sqlite
+            ? sql`coalesce(json_extract(${JSON.stringify(Object.fromEntries(Object.entries(o.plannedByZone).map(([z, d]) => [z, d.getTime()])))}, '$."' || ${u.timezone} || '"'), ${o.plannedFor.getTime()})`
+            : sql`coalesce((${JSON.stringify(Object.fromEntries(Object.entries(o.plannedByZone).map(([z, d]) => [z, d.toISOString()])))}::jsonb ->> ${u.timezone})::timestamptz, ${o.plannedFor.toISOString()}::timestamptz)`;
+        const id = sqlite ? sql`'msg_' || lower(hex(randomblob(16)))` : sql`'msg_' || replace(gen_random_uuid()::text, '-', '')`;
+        const statement = sql`
+          insert into ${m} (workspace_id, id, campaign_id, step_key, user_id, channel, variant_id, schedule_id, idempotency_key, status,
+                            status_history, attempts, credits, planned_for, scheduled_for, created_at, updated_at)
+          select ${u.workspaceId}, ${id}, ${o.campaignId}, ${o.stepKey}, ${u.id}, ${o.channel}, null, ${o.scheduleId},
+                 ${o.keyPrefix} || ${u.id} || ${o.keySuffix}, 'queued', ${sqlite ? sql`${history}` : sql`${history}::jsonb`}, 0, 0,
+                 ${planned}, ${planned}, ${at(o.now)}, ${at(o.now)}
+          from ${u} where ${members}
+          on conflict do nothing`;
+        const inserted = sqlite
+          ? (db.run(statement) as unknown as { changes: number }).changes
+          : Number(((await (db as unknown as PostgresJsDatabase).execute(statement)) as unknown as { count: number }).count);
+        return { inserted, through };
       }),
 
     sample: (workspaceId, rules, { now, limit }) =>

@@ -138,17 +138,7 @@ export function userRepo(x: Executor): UserRepo {
         return out;
       }),
 
-    timezones: (ws, ids) =>
-      x.run(async (db) => {
-        const out = new Map<string, string>();
-        for (let i = 0; i < ids.length; i += 500) {
-          const rows = await db
-            .select({ id: u.id, tz: u.timezone })
-            .from(u)
-            .where(and(eq(u.workspaceId, ws), inArray(u.id, ids.slice(i, i + 500) as string[])));
-          for (const r of rows) out.set(r.id, r.tz);
-        }
-        return out;
-      }),
+    distinctTimezones: (ws) =>
+      x.run(async (db) => (await db.selectDistinct({ tz: u.timezone }).from(u).where(eq(u.workspaceId, ws))).map((r) => r.tz)),
   };
 }
