@@ -24,7 +24,7 @@ export interface DeliveryDeps {
   expandPage?: number;
   /** Users per dispatch job (default 2000). */
   chunk?: number;
-  /** Messages per provider call and ledger transaction (default 500). */
+  /** Messages per provider call and ledger transaction (default 1000). */
   batch?: number;
   /** Provider attempts per message before it is marked failed (default 5). */
   maxAttempts?: number;

@@ -36,7 +36,7 @@ export async function dispatchJob(d: DeliveryDeps, job: Job, control: JobControl
   const p = job.payload as unknown as DispatchPayload;
   const ws = job.workspaceId;
   const range: RangeQuery = { campaignId: p.campaignId, stepKey: p.stepKey, afterUserId: p.afterUserId, throughUserId: p.throughUserId };
-  const batchSize = d.batch ?? 500;
+  const batchSize = d.batch ?? 1000;
   let campaign: Campaign | null = null;
   let schedule: Schedule | null = null;
   let readAt = -Infinity;

@@ -158,7 +158,12 @@ export function segmentRepo(x: Executor, clock: Clock): SegmentRepo {
           : sqlite
             ? sql`coalesce(json_extract(${JSON.stringify(Object.fromEntries(Object.entries(o.plannedByZone).map(([z, d]) => [z, d.getTime()])))}, '$."' || ${u.timezone} || '"'), ${o.plannedFor.getTime()})`
             : sql`coalesce((${JSON.stringify(Object.fromEntries(Object.entries(o.plannedByZone).map(([z, d]) => [z, d.toISOString()])))}::jsonb ->> ${u.timezone})::timestamptz, ${o.plannedFor.toISOString()}::timestamptz)`;
-        const id = sqlite ? sql`'msg_' || lower(hex(randomblob(16)))` : sql`'msg_' || replace(gen_random_uuid()::text, '-', '')`;
+        // Like newId(): 48 bits of time first, so a firing's rows land at the end of the id indexes
+        // instead of on random pages all over them.
+        const ms = o.now.getTime();
+        const id = sqlite
+          ? sql`'msg_' || printf('%012x', ${ms}) || lower(hex(randomblob(10)))`
+          : sql`'msg_' || lpad(to_hex(${ms}::bigint), 12, '0') || substr(replace(gen_random_uuid()::text, '-', ''), 1, 20)`;
         const statement = sql`
           insert into ${m} (workspace_id, id, campaign_id, step_key, user_id, channel, variant_id, schedule_id, idempotency_key, status,
                             status_history, attempts, credits, planned_for, scheduled_for, created_at, updated_at)
