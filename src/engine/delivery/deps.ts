@@ -20,7 +20,7 @@ export interface DeliveryDeps {
   platformCredits?: PlatformCredits | null;
   /** How long a `sending` row is left alone before a dispatcher asks the provider about it (default 60 s). */
   staleAfterMs?: number;
-  /** Audience users read per page while expanding (default 5000). */
+  /** Audience members written per expansion statement (default 50000). */
   expandPage?: number;
   /** Users per dispatch job (default 2000). */
   chunk?: number;
