@@ -254,6 +254,20 @@ describe.each(await dialects())('schedule_send on %s', (dialect) => {
     await mcp.close();
   });
 
+  it('sends nothing past its deadline when no worker ran in time', async () => {
+    const { ws, mcp, campaignId } = await setup([{ id: 'late1' }, { id: 'late2' }]);
+    await mcp.ok('schedule_send', { campaign_id: campaignId, confirm: true, idempotency_key: `late-${ws}`, deadline_hours: 6 });
+    // The workers were down for seven hours.
+    t.clock.advance(7 * HOUR);
+    await jobs.settle();
+    const rows = await ledger(t, ws, campaignId);
+    expect(statusOf(rows)).toEqual({ late1: 'skipped', late2: 'skipped' });
+    expect(rows[0]!.error).toMatch(/^expired: planned for .*, 7 h ago, past its deadline$/);
+    expect(await deliveries(t, ws)).toEqual([]);
+    expect((await t.store.campaigns.get(ws, campaignId))!.status).toBe('completed');
+    await mcp.close();
+  });
+
   it('caps messages per person per local day across campaigns', async () => {
     const { ws, mcp, campaignId, segmentId } = await setup([{ id: 'c1' }, { id: 'c2' }]);
     // c1 already had two marketing messages today (the cap is 2 per day).

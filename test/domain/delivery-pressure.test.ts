@@ -490,6 +490,7 @@ describe('decide', () => {
     record(decide(facts({ email: null }), ctx(), policy(), NOON));
     record(decide(facts(), ctx({ recentSends: [d('2026-07-01T07:00:00.000Z')] }, NOON), policy({ capPerDay: 1 }), NOON));
     record(decide(facts(), ctx({ channels: ['push'], deadlineMs: 0 }), policy(), NOW));
+    record(decide(facts(), ctx({ plannedFor: d('2026-06-29T10:00:00.000Z'), deadlineMs: 24 * HOUR }, NOON), policy(), NOON));
     expect(statuses).toEqual({
       inactive_user: 'suppressed',
       suppressed: 'suppressed',
@@ -497,6 +498,29 @@ describe('decide', () => {
       no_address: 'skipped',
       frequency_cap: 'skipped',
       quiet_hours_deadline: 'skipped',
+      expired: 'skipped',
+    });
+  });
+
+  describe('deadline', () => {
+    it('drops a message later than its deadline, whatever the channel and time of day', () => {
+      const late = ctx({ plannedFor: d('2026-06-30T09:59:00.000Z'), deadlineMs: 24 * HOUR }, NOON);
+      expect(decide(facts(), late, policy(), NOON)).toMatchObject({
+        kind: 'drop',
+        rule: 'expired',
+        status: 'skipped',
+        reason: 'planned for 2026-06-30T09:59:00.000Z, 24 h ago, past its deadline',
+      });
+    });
+
+    it('still sends exactly at the deadline', () => {
+      const onTime = ctx({ plannedFor: d('2026-06-30T10:00:00.000Z'), deadlineMs: 24 * HOUR }, NOON);
+      expect(decide(facts(), onTime, policy(), NOON)).toEqual({ kind: 'send', channel: 'email' });
+    });
+
+    it('reports consent before lateness', () => {
+      const late = ctx({ plannedFor: d('2026-06-01T00:00:00.000Z'), deadlineMs: HOUR }, NOON);
+      expect(decide(facts({ suppressed: ['all'] }), late, policy(), NOON)).toMatchObject({ rule: 'suppressed' });
     });
   });
 });

@@ -5,6 +5,7 @@
  *
  * Order, and why:
  *  1. the person: a deleted or inactive account, or a global ('all') suppression, gets nothing;
+ *     and a message later than its deadline (workers were down, sends were off) is dropped;
  *  2. the channel: the first of the campaign's channels the person consented to, is not
  *     suppressed on and has an address for (push not subscribed -> email if allowed);
  *  3. quiet hours, in the person's own IANA zone: the message waits for the window to end
@@ -52,14 +53,14 @@ export interface SendContext {
   /** When the message was meant to go out; the quiet-hours deadline counts from here. */
   plannedFor: Date;
   respectQuietHours: boolean;
-  /** How long past `plannedFor` a quiet-hours deferral may reach before the message is dropped. */
+  /** How long past `plannedFor` the message may still go out (a quiet-hours deferral included). */
   deadlineMs: number;
   /** When this person was sent marketing messages recently (any campaign, at least the last 8 days). */
   recentSends: readonly Date[];
 }
 
 /** Why a message is not sent; `suppressed` rules are about consent, `skipped` ones about timing or reach. */
-export const DROP_RULES = ['inactive_user', 'suppressed', 'no_consent', 'no_address', 'frequency_cap', 'quiet_hours_deadline'] as const;
+export const DROP_RULES = ['inactive_user', 'suppressed', 'no_consent', 'no_address', 'frequency_cap', 'quiet_hours_deadline', 'expired'] as const;
 export type DropRule = (typeof DROP_RULES)[number];
 
 export type Decision =
@@ -70,6 +71,9 @@ export type Decision =
 export function decide(r: RecipientFacts, s: SendContext, policy: PressurePolicy, now: Date): Decision {
   if (!r.exists || r.status !== 'active') return drop('inactive_user', `account is ${r.exists ? r.status : 'deleted'}`);
   if (r.suppressed.includes('all')) return drop('suppressed', 'on the suppression list for every channel');
+  // Workers down, sends switched off, retries: a message never goes out later than its deadline.
+  const lateMs = now.getTime() - s.plannedFor.getTime();
+  if (lateMs > s.deadlineMs) return drop('expired', `planned for ${s.plannedFor.toISOString()}, ${Math.round(lateMs / 3_600_000)} h ago, past its deadline`);
 
   const channel = s.channels.find((c) => r.consents[c] && !r.suppressed.includes(c) && hasAddress(r, c));
   if (!channel) {

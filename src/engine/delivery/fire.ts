@@ -48,7 +48,10 @@ export async function fireJob(d: DeliveryDeps, job: Job, control: JobControl): P
     }
     if (occurrence) await enqueueNextOccurrence(d, schedule, occurrence);
     if (campaign.status === 'scheduled') await d.store.campaigns.transition(ws, campaign.id, 'start', 'scheduler');
-    const inserted = await expand(d, job, control, schedule, campaign, occurrence ?? now, p.cursor ?? null);
+    // Messages are planned for when the send was meant to fire, not for when a worker got to it,
+    // so a late firing counts against each message's deadline.
+    const intended = occurrence ?? schedule.nextRunAt ?? now;
+    const inserted = await expand(d, job, control, schedule, campaign, intended, p.cursor ?? null);
     if (!control.stillOwner()) return { kind: 'done' };
     // A big expansion changes the ledger's shape; without fresh statistics PostgreSQL plans the
     // dispatcher's batched updates as scans of every open row.
