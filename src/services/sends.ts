@@ -12,8 +12,8 @@ import { createHash } from 'node:crypto';
 import type { HandlerContext } from '../context.js';
 import type { Campaign, Channel, Variant } from '../domain/campaign.js';
 import { assignVariant } from '../domain/delivery/ledger.js';
-import { CAP_LOOKBACK_MS, decide, DROP_RULES, type DropRule } from '../domain/delivery/pressure.js';
-import { renderMessage, unknownVariables } from '../domain/delivery/render.js';
+import { CAP_LOOKBACK_MS, decide, DROP_RULES } from '../domain/delivery/pressure.js';
+import { renderMessage, TemplateError, variantProblems, type RenderedMessage } from '../domain/delivery/render.js';
 import {
   earliestLocalOccurrence,
   nextCronRun,
@@ -46,7 +46,7 @@ export interface SendPreview {
   segment_size: number;
   /** Messages that would go out (now or after a quiet-hours wait). */
   eligible: number;
-  dropped: Record<DropRule | 'budget_exhausted', number>;
+  dropped: Record<(typeof PREVIEW_DROPS)[number], number>;
   deferred_by_quiet_hours: number;
   by_channel: Partial<Record<Channel, number>>;
   by_variant: Record<string, number>;
@@ -66,6 +66,9 @@ export interface SendPreview {
 }
 
 const PAGE = 10_000;
+
+/** What can leave a person out of a send: the contact-pressure rules, a template value they lack, the budget. */
+export const PREVIEW_DROPS = [...DROP_RULES, 'missing_variable', 'budget_exhausted'] as const;
 const HOURS_SHOWN = 72;
 
 /** Checks that the campaign can be sent this way; returns it with the variants to send. */
@@ -93,11 +96,11 @@ export async function loadSendable(ctx: HandlerContext, req: SendRequest): Promi
     variants = campaign.variants.filter((v) => req.variantKeys!.includes(v.key));
   }
   for (const v of variants) {
-    const missing = unknownVariables(v);
-    if (missing.length) {
+    const [problem] = variantProblems(v);
+    if (problem) {
       throw invalidInput(
-        `Variant '${v.key}' uses variables nothing provides: ${missing.map((m) => `{{${m}}}`).join(', ')}`,
-        'Use profile variables (user_name, first_name, email, tier, country, locale, timezone) or add them to the variant\'s template_vars',
+        `Variant '${v.key}' ${problem}`,
+        'Templates are Liquid: use profile variables (user_name, first_name, email, tier, country, locale, timezone, or user.*) or the variant\'s template_vars, and give optional ones a default: {{ first_name | default: "there" }}',
       );
     }
   }
@@ -133,7 +136,8 @@ export async function previewSend(ctx: HandlerContext, req: SendRequest, campaig
   const { policy, prices, ratePerSecond } = ctx.delivery;
   const total = await ctx.store.segments.count(ws, rules, { now: fireAt });
 
-  const dropped = Object.fromEntries([...DROP_RULES, 'budget_exhausted'].map((r) => [r, 0])) as SendPreview['dropped'];
+  const dropped = Object.fromEntries(PREVIEW_DROPS.map((r) => [r, 0])) as SendPreview['dropped'];
+  let renderProblem: string | undefined;
   const byChannel: Partial<Record<Channel, number>> = {};
   const byVariant: Record<string, number> = {};
   const hours = new Map<number, number>();
@@ -177,6 +181,16 @@ export async function previewSend(ctx: HandlerContext, req: SendRequest, campaig
         continue;
       }
       const channel = d.channel;
+      const variant = assignVariant(variants, campaign.id, userId);
+      let content: RenderedMessage;
+      try {
+        content = renderMessage(variant, { ...r, id: userId }, channel);
+      } catch (err) {
+        if (!(err instanceof TemplateError)) throw err;
+        dropped.missing_variable++;
+        renderProblem ??= `${userId}: ${err.message}`;
+        continue;
+      }
       const price = prices[channel];
       if (remaining !== null && credits + price > remaining) {
         dropped.budget_exhausted++;
@@ -185,7 +199,6 @@ export async function previewSend(ctx: HandlerContext, req: SendRequest, campaig
       credits += price;
       eligible++;
       byChannel[channel] = (byChannel[channel] ?? 0) + 1;
-      const variant = assignVariant(variants, campaign.id, userId);
       byVariant[variant.key] = (byVariant[variant.key] ?? 0) + 1;
       const t = at.getTime();
       const hour = Math.floor(t / 3_600_000) * 3_600_000;
@@ -193,7 +206,6 @@ export async function previewSend(ctx: HandlerContext, req: SendRequest, campaig
       first = first === null ? t : Math.min(first, t);
       last = last === null ? t : Math.max(last, t);
       if (samples.length < req.sampleSize) {
-        const content = renderMessage(variant, { ...r, id: userId }, channel);
         samples.push({ user_id: userId, channel, variant_key: variant.key, send_at: at.toISOString(), subject: content.subject, text: content.text.slice(0, 500) });
       }
     }
@@ -206,6 +218,7 @@ export async function previewSend(ctx: HandlerContext, req: SendRequest, campaig
   const sorted = [...hours.entries()].sort((a, b) => a[0] - b[0]);
   const shown = sorted.slice(0, HOURS_SHOWN).map(([h, count]) => ({ hour: new Date(h).toISOString(), count }));
   const warnings: string[] = [];
+  if (renderProblem) warnings.push(`${dropped.missing_variable} message${dropped.missing_variable === 1 ? '' : 's'} would fail to render, e.g. ${renderProblem}; give the variable a default, e.g. {{ first_name | default: "there" }}`);
   if (dropped.budget_exhausted > 0) warnings.push(`The campaign budget covers ${eligible} of ${eligible + dropped.budget_exhausted} messages; the rest would be skipped`);
   if (total === 0) warnings.push('The segment matches nobody right now');
   if (!ctx.settings.sendsEnabled) warnings.push('Sends are disabled on this server (SENDS_ENABLED=false): confirming is refused');

@@ -1,7 +1,7 @@
 /** Schedules and send previews as tools show them (declared once so output schemas agree). */
 import { z } from 'zod';
 import { CHANNELS } from '../domain/campaign.js';
-import { DROP_RULES } from '../domain/delivery/pressure.js';
+import { PREVIEW_DROPS } from '../services/sends.js';
 import { SCHEDULE_KINDS, type Schedule } from '../domain/delivery/schedule.js';
 
 export const campaignIdInput = z
@@ -19,7 +19,7 @@ export const previewView = z.object({
   segment_size: z.number().int().describe('Users the segment matches when the send fires.'),
   eligible: z.number().int().describe('Messages that would go out, after every rule below.'),
   dropped: z
-    .object(Object.fromEntries([...DROP_RULES, 'budget_exhausted'].map((r) => [r, z.number().int()])) as Record<string, z.ZodNumber>)
+    .object(Object.fromEntries(PREVIEW_DROPS.map((r) => [r, z.number().int()])) as Record<string, z.ZodNumber>)
     .describe('Users left out, by the rule that left them out.'),
   deferred_by_quiet_hours: z.number().int().describe('Eligible messages that wait for the end of the person\'s quiet hours.'),
   by_channel: channelCounts,

@@ -268,6 +268,40 @@ describe.each(await dialects())('schedule_send on %s', (dialect) => {
     await mcp.close();
   });
 
+  it('renders Liquid per person: a missing printed value fails only that message, HTML is escaped', async () => {
+    const { ws, mcp, campaignId, segmentId } = await setup([{ id: 'n1', name: 'Ada <b>Lovelace</b>' }, { id: 'n2', name: null }]);
+    const { campaign: strict } = await mcp.ok('create_campaign', {
+      name: 'Strict names',
+      segment_id: segmentId,
+      channels: ['email'],
+      variants: [{ subject: 'Hi {{ first_name }}', body: 'Dear {{ user_name }}', html: '<p>Dear {{ user_name }}</p>' }],
+    });
+    const preview = await mcp.ok('schedule_send', { campaign_id: strict.id });
+    expect(preview.preview).toMatchObject({ eligible: 1, dropped: { missing_variable: 1 } });
+    expect(preview.preview.warnings.join(' ')).toMatch(/1 message would fail to render, e\.g\. n2: subject: missing variable first_name/);
+    await mcp.ok('schedule_send', { campaign_id: strict.id, confirm: true, idempotency_key: `strict-${ws}` });
+    await jobs.settle();
+    const rows = await ledger(t, ws, strict.id);
+    expect(statusOf(rows)).toEqual({ n1: 'delivered', n2: 'failed' });
+    expect(rows.find((r) => r.user_id === 'n2')!.error).toMatch(/^render: subject: missing variable first_name/);
+    const [delivery] = (await deliveries(t, ws)).filter((x) => x.user_id === 'n1');
+    const payload = (typeof delivery!.payload === 'string' ? JSON.parse(delivery!.payload) : delivery!.payload) as { subject: string; text: string; html: string };
+    expect(payload).toMatchObject({ subject: 'Hi Ada', text: 'Dear Ada <b>Lovelace</b>', html: '<p>Dear Ada &lt;b&gt;Lovelace&lt;/b&gt;</p>' });
+
+    // The campaign made in setup gives no default either, but a template with one reaches everybody.
+    const { campaign: kind } = await mcp.ok('create_campaign', {
+      name: 'Kind names',
+      segment_id: segmentId,
+      channels: ['email'],
+      variants: [{ subject: 'Hi {{ first_name | default: "there" }}', body: 'Hello' }],
+    });
+    expect((await mcp.ok('schedule_send', { campaign_id: kind.id })).preview).toMatchObject({ eligible: 2, dropped: { missing_variable: 0 } });
+    expect(await mcp.fail('schedule_send', { campaign_id: campaignId, variant_keys: ['A'], at: 'x' })).toMatch(/not an ISO 8601/);
+    const { campaign: broken } = await mcp.ok('create_campaign', { name: 'Broken', segment_id: segmentId, channels: ['email'], variants: [{ subject: 'S', body: 'Hi {% if vip %}' }] });
+    expect(await mcp.fail('schedule_send', { campaign_id: broken.id })).toMatch(/Variant 'A' body: tag \{% if vip %\} not closed, line:1, col:4/);
+    await mcp.close();
+  });
+
   it('caps messages per person per local day across campaigns', async () => {
     const { ws, mcp, campaignId, segmentId } = await setup([{ id: 'c1' }, { id: 'c2' }]);
     // c1 already had two marketing messages today (the cap is 2 per day).

@@ -1,13 +1,15 @@
 /**
- * Minimal rendering for delivery: `{{ name }}` placeholders filled from the user's profile and
- * the variant's template variables. The Personalization issue replaces this with a full template
- * engine; until then unknown placeholders are refused when a send is scheduled (never rendered
- * as blanks), and a value missing for one user renders as the variable's default when the
- * variant defines one, or else the empty string only for optional profile fields.
+ * Rendering a variant for one recipient, through the Liquid engine (../templates/engine.ts):
+ * compiled once per variant, rendered per message. The data is the recipient's profile
+ * (`user_name`, `first_name`, ... and the same fields under `user`) and the variant's template
+ * variables; a profile value the person has wins over a template variable of the same name.
+ *
+ * A variant naming a variable nothing provides is refused when a send is scheduled
+ * (`variantProblems`); a variable that is provided but empty for one person fails that person's
+ * message with the variable's name, unless the template gives a default.
  */
 import type { Channel } from '../campaign.js';
-
-const PLACEHOLDER = /\{\{\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}/g;
+import { compileTemplate, TemplateError, type CompiledTemplate } from '../templates/engine.js';
 
 /** Profile fields a message may use. */
 export const PROFILE_VARIABLES = ['user_id', 'user_name', 'first_name', 'email', 'tier', 'country', 'locale', 'timezone'] as const;
@@ -35,47 +37,92 @@ export interface RenderedMessage {
   html: string | null;
 }
 
-/** Placeholders the variant uses that neither the profile nor its template variables provide. */
-export function unknownVariables(v: VariantContent): string[] {
-  const known = new Set<string>([...PROFILE_VARIABLES, ...Object.keys(v.template_vars)]);
-  const used = [v.subject ?? '', v.body, v.html ?? ''].flatMap((s) => [...s.matchAll(PLACEHOLDER)].map((m) => m[1] as string));
-  return [...new Set(used.filter((u) => !known.has(u)))];
+export interface CompiledVariant {
+  subject: CompiledTemplate | null;
+  text: CompiledTemplate;
+  html: CompiledTemplate | null;
+  vars: Record<string, string>;
 }
 
-export function renderMessage(v: VariantContent, p: RecipientProfile, channel: Channel): RenderedMessage {
-  // A profile value wins when the person has one; otherwise the variant's template value, else ''.
-  const fill = (s: string) =>
-    s.replace(PLACEHOLDER, (_, name: string) => {
-      const own = profileValue(p, name);
-      return own ? own : (v.template_vars[name] ?? '');
-    });
-  const subject = v.subject ? fill(v.subject) : null;
+export { TemplateError };
+
+/** Compiles a variant's subject, text and HTML; throws TemplateError naming the field. */
+export function compileVariant(v: VariantContent): CompiledVariant {
+  const field = (name: string, source: string, kind: 'text' | 'html') => {
+    try {
+      return compileTemplate(source, kind);
+    } catch (err) {
+      throw new TemplateError(`${name}: ${(err as Error).message}`);
+    }
+  };
   return {
-    subject: channel === 'sms' ? null : subject,
-    text: fill(v.body),
-    html: channel === 'email' && v.html ? fill(v.html) : null,
+    subject: v.subject ? field('subject', v.subject, 'text') : null,
+    text: field('body', v.body, 'text'),
+    html: v.html ? field('html', v.html, 'html') : null,
+    vars: v.template_vars,
   };
 }
 
-function profileValue(p: RecipientProfile, name: string): string | undefined {
-  switch (name) {
-    case 'user_id':
-      return p.id;
-    case 'user_name':
-      return p.name?.trim() || undefined;
-    case 'first_name':
-      return p.name?.trim().split(/\s+/)[0] || undefined;
-    case 'email':
-      return p.email ?? undefined;
-    case 'tier':
-      return p.tier;
-    case 'country':
-      return p.country ?? undefined;
-    case 'locale':
-      return p.locale;
-    case 'timezone':
-      return p.timezone;
-    default:
-      return undefined;
+/** What is wrong with a variant's templates: syntax errors, or variables nothing provides. */
+export function variantProblems(v: VariantContent): string[] {
+  let compiled: CompiledVariant;
+  try {
+    compiled = compileVariant(v);
+  } catch (err) {
+    return [(err as Error).message];
   }
+  const known = new Set<string>([...PROFILE_VARIABLES, 'user', ...Object.keys(v.template_vars)]);
+  const used = [compiled.subject, compiled.text, compiled.html].flatMap((t) => (t ? t.variables : []));
+  const unknown = [...new Set(used.filter((u) => !known.has(u)))];
+  return unknown.length ? [`uses variables nothing provides: ${unknown.map((u) => `{{${u}}}`).join(', ')}`] : [];
+}
+
+/** Renders a compiled variant for one person; throws TemplateError (with `variable`) when a printed value is missing. */
+export function renderVariant(c: CompiledVariant, p: RecipientProfile, channel: Channel): RenderedMessage {
+  const data = dataFor(c.vars, p);
+  const field = (name: string, t: CompiledTemplate) => {
+    try {
+      return t.render(data);
+    } catch (err) {
+      const e = err as TemplateError;
+      throw new TemplateError(`${name}: ${e.message}`, e.variable);
+    }
+  };
+  return {
+    subject: channel === 'sms' || !c.subject ? null : field('subject', c.subject),
+    text: field('body', c.text),
+    html: channel === 'email' && c.html ? field('html', c.html) : null,
+  };
+}
+
+const compiled = new WeakMap<VariantContent, CompiledVariant>();
+
+/**
+ * Renders a variant for one person, compiling it once per variant object (a campaign read anew
+ * compiles anew, so an edited template is never served stale). Throws TemplateError.
+ */
+export function renderMessage(v: VariantContent, p: RecipientProfile, channel: Channel): RenderedMessage {
+  let c = compiled.get(v);
+  if (!c) {
+    c = compileVariant(v);
+    compiled.set(v, c);
+  }
+  return renderVariant(c, p, channel);
+}
+
+function dataFor(vars: Record<string, string>, p: RecipientProfile): Record<string, unknown> {
+  const name = p.name?.trim() || undefined;
+  const user = {
+    user_id: p.id,
+    user_name: name,
+    first_name: name?.split(/\s+/)[0],
+    email: p.email ?? undefined,
+    tier: p.tier,
+    country: p.country ?? undefined,
+    locale: p.locale,
+    timezone: p.timezone,
+  };
+  const data: Record<string, unknown> = { ...vars, user };
+  for (const [k, v] of Object.entries(user)) if (v) data[k] = v;
+  return data;
 }

@@ -13,7 +13,7 @@ import type { DeliveryResult, OutboundMessage } from '../../domain/delivery/chan
 import { assignVariant, retryDelayMs } from '../../domain/delivery/ledger.js';
 import type { DueMessage, LedgerClaim, LedgerOutcome, RangeQuery } from '../../domain/delivery/ports.js';
 import { CAP_LOOKBACK_MS, decide } from '../../domain/delivery/pressure.js';
-import { renderMessage, type RenderedMessage } from '../../domain/delivery/render.js';
+import { renderMessage, TemplateError, type RenderedMessage } from '../../domain/delivery/render.js';
 import type { Schedule } from '../../domain/delivery/schedule.js';
 import type { Job } from '../../domain/jobs.js';
 import type { JobControl, JobOutcome } from '../worker.js';
@@ -139,10 +139,20 @@ async function sendBatch(d: DeliveryDeps, ws: string, campaign: Campaign, schedu
   }
 
   // 4. Render; then, a slice at a time as the channel's rate allows: claim, send, settle.
-  const claims: Claimed[] = accepted.map((c) => {
+  const claims: Claimed[] = [];
+  for (const c of accepted) {
     const variant = variantOf(campaign, schedule, c.row);
-    const content = renderMessage(variant, { ...c.row.user, id: c.row.userId }, c.channel);
-    return {
+    let content: RenderedMessage;
+    try {
+      content = renderMessage(variant, { ...c.row.user, id: c.row.userId }, c.channel);
+    } catch (err) {
+      if (!(err instanceof TemplateError)) throw err;
+      // Missing data is this person's problem, not a reason to retry: fail it with the variable's name.
+      outcomes.push({ id: c.row.id, kind: 'failed', error: `render: ${err.message}` });
+      refund += d.prices[c.channel];
+      continue;
+    }
+    claims.push({
       id: c.row.id,
       attempts: c.row.attempts,
       channel: c.channel,
@@ -150,8 +160,8 @@ async function sendBatch(d: DeliveryDeps, ws: string, campaign: Campaign, schedu
       rendered: content as unknown as Record<string, unknown>,
       credits: d.prices[c.channel],
       message: outbound(ws, campaign, c.row, c.channel, variant, content, schedule.id),
-    };
-  });
+    });
+  }
   await d.store.ledger.record(ws, outcomes, now, ACTOR);
   let spent = 0;
   for await (const slice of slicesAtRate(d, claims)) {
