@@ -99,8 +99,6 @@ export interface LedgerRepo {
   boundaries(workspaceId: string, campaignId: string, stepKey: string, chunk: number): Promise<string[]>;
   /** Whether any row of a step is still open (cheaper than counting them). */
   hasOpen(workspaceId: string, campaignId: string, stepKey: string): Promise<boolean>;
-  /** Open rows of a step (queued, deferred, sending). */
-  countOpen(workspaceId: string, campaignId: string, stepKey: string): Promise<number>;
   /** Cancels every queued or deferred row of a schedule; returns how many. */
   cancelSchedule(workspaceId: string, scheduleId: string, reason: string, now: Date): Promise<number>;
   /** Rows per status for one schedule (every occurrence). */

@@ -146,11 +146,6 @@ export function pgLedger(x: Executor): LedgerRepo {
         out.push(r.u);
       }
     },
-    countOpen: async (ws, campaignId, stepKey) => {
-      const [r] = await sql<{ n: string }[]>`
-        SELECT count(*) AS n FROM messages WHERE workspace_id = ${ws} AND campaign_id = ${campaignId} AND step_key = ${stepKey} AND status IN ${open}`;
-      return Number(r?.n ?? 0);
-    },
     cancelSchedule: async (ws, scheduleId, reason, now) => {
       const entry = JSON.stringify({ status: 'cancelled', at: now.toISOString(), by: 'scheduler', reason });
       const r = await sql`

@@ -22,10 +22,6 @@ export function sqliteLedger(x: Executor): LedgerRepo {
   const boundary = db.prepare(`
     SELECT user_id AS u FROM messages WHERE workspace_id = ? AND campaign_id = ? AND step_key = ? AND user_id > ?
     ORDER BY user_id LIMIT 1 OFFSET ?`);
-  const countOpen = db.prepare(
-    `SELECT count(*) AS n FROM messages INDEXED BY messages_ws_campaign_status_idx
-     WHERE workspace_id = ? AND campaign_id = ? AND step_key = ? AND status IN ${OPEN_SQL}`,
-  );
   const open = `WHERE workspace_id = @ws AND id = @id AND status IN ${OPEN_SQL}`;
   const append = `status_history = json_insert(status_history, '$[#]', json(@entry)), updated_at = @now`;
   const claim = db.prepare(`UPDATE messages SET status = 'sending', channel = @channel, variant_id = @variant, rendered = @rendered,
@@ -147,7 +143,6 @@ export function sqliteLedger(x: Executor): LedgerRepo {
           out.push(r.u);
         }
       }),
-    countOpen: (ws, campaignId, stepKey) => x.run(async () => Number((countOpen.get(ws, campaignId, stepKey) as { n: number }).n)),
     cancelSchedule: (ws, scheduleId, reason, now) =>
       x.tx(async () => {
         const entry = JSON.stringify({ status: 'cancelled', at: now.toISOString(), by: 'scheduler', reason });
