@@ -1,8 +1,8 @@
 /**
  * Rendering a variant for one recipient, through the Liquid engine (../templates/engine.ts):
  * compiled once per variant, rendered per message. The data is the recipient's profile
- * (`user_name`, `first_name`, ... and the same fields under `user`) and the variant's template
- * variables; a profile value the person has wins over a template variable of the same name.
+ * (`user_name`, `first_name`, ... and the same fields under `user`), then the variant's template
+ * variables (Liquid globals): a profile value the person has wins over a template variable.
  *
  * A variant naming a variable nothing provides is refused when a send is scheduled
  * (`variantProblems`); a variable that is provided but empty for one person fails that person's
@@ -79,10 +79,10 @@ export function variantProblems(v: VariantContent): string[] {
 
 /** Renders a compiled variant for one person; throws TemplateError (with `variable`) when a printed value is missing. */
 export function renderVariant(c: CompiledVariant, p: RecipientProfile, channel: Channel): RenderedMessage {
-  const data = dataFor(c.vars, p);
+  const data = profileData(p);
   const field = (name: string, t: CompiledTemplate) => {
     try {
-      return t.render(data);
+      return t.render(data, c.vars);
     } catch (err) {
       const e = err as TemplateError;
       throw new TemplateError(`${name}: ${e.message}`, e.variable);
@@ -110,19 +110,20 @@ export function renderMessage(v: VariantContent, p: RecipientProfile, channel: C
   return renderVariant(c, p, channel);
 }
 
-function dataFor(vars: Record<string, string>, p: RecipientProfile): Record<string, unknown> {
-  const name = p.name?.trim() || undefined;
-  const user = {
-    user_id: p.id,
-    user_name: name,
-    first_name: name?.split(/\s+/)[0],
-    email: p.email ?? undefined,
-    tier: p.tier,
-    country: p.country ?? undefined,
-    locale: p.locale,
-    timezone: p.timezone,
-  };
-  const data: Record<string, unknown> = { ...vars, user };
-  for (const [k, v] of Object.entries(user)) if (v) data[k] = v;
+/**
+ * The person's values, flat and under `user`; only the ones they have, so a template variable of
+ * the same name (read as the fallback) fills in for a missing one.
+ */
+function profileData(p: RecipientProfile): Record<string, unknown> {
+  const data: Record<string, unknown> = { user_id: p.id, tier: p.tier, locale: p.locale, timezone: p.timezone };
+  const name = p.name?.trim();
+  if (name) {
+    data.user_name = name;
+    const space = name.search(/\s/);
+    data.first_name = space < 0 ? name : name.slice(0, space);
+  }
+  if (p.email) data.email = p.email;
+  if (p.country) data.country = p.country;
+  data.user = data;
   return data;
 }

@@ -39,7 +39,8 @@ export class TemplateError extends Error {
 export interface CompiledTemplate {
   /** Root names of the variables the template reads from its data (loop and assigned names excluded). */
   readonly variables: readonly string[];
-  render(data: Record<string, unknown>): string;
+  /** `fallback` is read for names `data` does not have (e.g. campaign-wide values under per-person ones). */
+  render(data: Record<string, unknown>, fallback?: Record<string, unknown>): string;
 }
 
 const REFUSED_TAGS = ['include', 'render', 'layout'];
@@ -85,9 +86,9 @@ export function compileTemplate(source: string, kind: TemplateKind = 'text'): Co
   requirePrintedVariables(templates, new Set(globals), liquid);
   return {
     variables: globals,
-    render(data) {
+    render(data, fallback) {
       try {
-        return liquid.renderSync(templates, data) as string;
+        return liquid.renderSync(templates, data, fallback ? { globals: fallback } : undefined) as string;
       } catch (err) {
         const missing = findMissing(err);
         throw new TemplateError(describe(err), missing);
