@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { checkCron, earliestLocalOccurrence, isLocalDateTime, latestLocalOccurrence } from '../src/domain/delivery/schedule.js';
 import { DomainError, invalidInput } from '../src/domain/errors.js';
 import { defineTool } from '../src/server/define.js';
-import { confirmSend, loadSendable, previewSend, priorSend, type SendRequest, type SendTiming } from '../src/services/sends.js';
+import { previewSend } from '../src/services/send-preview.js';
+import { confirmSend, loadSendable, priorSend, type SendRequest, type SendTiming } from '../src/services/sends.js';
 import { campaignIdInput, previewView, scheduleView, toScheduleView } from '../src/views/send.js';
 
 const PAST_TOLERANCE_MS = 5 * 60_000;

@@ -1,6 +1,5 @@
 /** Users as the store keeps them, and the Store's user repository port (reads for the user 360). */
 import type { Channel } from './campaign.js';
-import type { RecipientRecord } from './delivery/ports.js';
 import type { MemoryFact } from './platform.js';
 
 export interface UserRecord {
@@ -59,8 +58,6 @@ export interface UserRepo {
   memories(workspaceId: string, userId: string, opts: { limit: number; subject?: string }): Promise<MemoryFact[]>;
   messagingHistory(workspaceId: string, userId: string, limit: number): Promise<MessageHistoryEntry[]>;
   completeIds(workspaceId: string, prefix: string, limit: number): Promise<string[]>;
-  /** What delivery needs to know of each user, with their suppressions (users that do not exist are left out). */
-  contactFacts(workspaceId: string, ids: readonly string[]): Promise<Map<string, RecipientRecord & { suppressed: Array<Channel | 'all'> }>>;
   /** The distinct time zones of the workspace's users. */
   distinctTimezones(workspaceId: string): Promise<string[]>;
 }

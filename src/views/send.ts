@@ -1,7 +1,7 @@
 /** Schedules and send previews as tools show them (declared once so output schemas agree). */
 import { z } from 'zod';
 import { CHANNELS } from '../domain/campaign.js';
-import { PREVIEW_DROPS } from '../services/sends.js';
+import { PREVIEW_DROPS } from '../services/send-preview.js';
 import { SCHEDULE_KINDS, type Schedule } from '../domain/delivery/schedule.js';
 
 export const campaignIdInput = z

@@ -11,8 +11,6 @@ import type { Channel } from '../campaign.js';
 export const LEDGER_STATUSES = ['queued', 'deferred', 'sending', 'sent', 'delivered', 'failed', 'suppressed', 'skipped', 'cancelled'] as const;
 export type LedgerStatus = (typeof LEDGER_STATUSES)[number];
 
-/** Statuses that still need work by a dispatcher. */
-export const OPEN_STATUSES: readonly LedgerStatus[] = ['queued', 'deferred', 'sending'];
 
 export function ledgerKey(campaignId: string, stepKey: string, userId: string, channels: readonly Channel[]): string {
   const { prefix, suffix } = ledgerKeyParts(campaignId, stepKey, channels);

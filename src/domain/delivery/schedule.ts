@@ -69,12 +69,6 @@ export function checkCron(cron: string, timezone: string): void {
   }
 }
 
-/** The instant a wall-clock date-time names in `timezone` (a DST gap moves it forward, an overlap takes the earlier). */
-export function localToInstant(local: string, timezone: string): Date | null {
-  const dt = DateTime.fromISO(local, { zone: timezone });
-  return dt.isValid ? dt.toJSDate() : null;
-}
-
 /** Parses a wall-clock date-time with no offset (`YYYY-MM-DDTHH:MM[:SS]`). */
 export function isLocalDateTime(s: string): boolean {
   return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(s) && DateTime.fromISO(s, { zone: 'UTC' }).isValid;

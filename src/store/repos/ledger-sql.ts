@@ -6,6 +6,7 @@
 import type { Channel } from '../../domain/campaign.js';
 import type { DueMessage, LedgerOutcome } from '../../domain/delivery/ports.js';
 import type { LedgerStatus } from '../../domain/delivery/ledger.js';
+import { toRecipient, type RecipientRow } from './recipient-row.js';
 
 /** The columns `due` reads, joined with the recipient's user row and suppressions. */
 export const DUE_COLUMNS = `m.id, m.idempotency_key, m.campaign_id, m.user_id, m.channel, m.variant_id, m.status, m.attempts, m.credits, m.planned_for,
@@ -16,7 +17,7 @@ export const OPEN_SQL = `('queued', 'deferred', 'sending')`;
 /** Sorts after every user id (ids are ASCII), standing for "no upper bound". */
 export const MAX_ID = '\u{10FFFF}';
 
-export interface DueRow {
+export interface DueRow extends RecipientRow {
   id: string;
   idempotency_key: string;
   campaign_id: string;
@@ -27,22 +28,6 @@ export interface DueRow {
   attempts: number;
   credits: number;
   planned_for: number | Date;
-  uid: string | null;
-  name: string | null;
-  email: string | null;
-  phone: string | null;
-  webhook_url: string | null;
-  ustatus: string | null;
-  timezone: string | null;
-  locale: string | null;
-  tier: string | null;
-  country: string | null;
-  consent_email: number | boolean | null;
-  consent_push: number | boolean | null;
-  consent_sms: number | boolean | null;
-  consent_in_app: number | boolean | null;
-  consent_webhook: number | boolean | null;
-  suppressed: string | null;
 }
 
 export function toDue(r: DueRow): DueMessage {
@@ -57,26 +42,7 @@ export function toDue(r: DueRow): DueMessage {
     attempts: Number(r.attempts),
     credits: Number(r.credits),
     plannedFor: new Date(r.planned_for),
-    user: {
-      exists: r.uid !== null,
-      name: r.name,
-      email: r.email,
-      phone: r.phone,
-      webhookUrl: r.webhook_url,
-      status: r.ustatus ?? 'deleted',
-      timezone: r.timezone ?? 'UTC',
-      locale: r.locale ?? 'en',
-      tier: r.tier ?? 'free',
-      country: r.country,
-      consents: {
-        email: Boolean(r.consent_email),
-        push: Boolean(r.consent_push),
-        sms: Boolean(r.consent_sms),
-        in_app: Boolean(r.consent_in_app),
-        webhook: Boolean(r.consent_webhook),
-      },
-      suppressed: r.suppressed ? (r.suppressed.split(',') as Array<Channel | 'all'>) : [],
-    },
+    user: toRecipient(r),
   };
 }
 

@@ -3,12 +3,12 @@ import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { DomainError, notFound } from '../../domain/errors.js';
 import type { Clock } from '../../domain/ports.js';
 import type { RuleNode, SegmentRules } from '../../domain/segments/ast.js';
-import type { Channel } from '../../domain/campaign.js';
 import type { MemberFacts, MemberPage, SegmentKind, SegmentRecord, SegmentRepo, UserSummary } from '../../domain/segments/repo.js';
 import type { Db, Executor } from '../executor.js';
 import { newId } from '../ids.js';
 import { collectSegmentRefs, compileRules, type CompileContext, type ResolvedSegment } from '../segments/compile.js';
 import { jsonAccess } from '../segments/dialect.js';
+import { toRecipient } from './recipient-row.js';
 
 type SegmentRow = typeof import('../schema/sqlite.js').segments.$inferSelect;
 
@@ -113,9 +113,10 @@ export function segmentRepo(x: Executor, clock: Clock): SegmentRepo {
         const agg = x.dialect === 'sqlite' ? sql`group_concat(${sp.channel})` : sql`string_agg(${sp.channel}, ',')`;
         const rows = await db
           .select({
-            id: u.id, name: u.name, email: u.email, phone: u.phone, status: u.status, timezone: u.timezone, locale: u.locale, tier: u.tier,
-            country: u.country, consentEmail: u.consentEmail, consentPush: u.consentPush, consentSms: u.consentSms, consentInApp: u.consentInApp,
-            consentWebhook: u.consentWebhook, webhookUrl: jsonAccess(x.dialect).string(u.traits, 'webhook_url'),
+            id: u.id, uid: u.id, name: u.name, email: u.email, phone: u.phone, ustatus: u.status, timezone: u.timezone, locale: u.locale,
+            tier: u.tier, country: u.country, consent_email: u.consentEmail, consent_push: u.consentPush, consent_sms: u.consentSms,
+            consent_in_app: u.consentInApp, consent_webhook: u.consentWebhook,
+            webhook_url: sql<string | null>`${jsonAccess(x.dialect).string(u.traits, 'webhook_url')}`,
             suppressed: sql<string | null>`(select ${agg} from ${sp} where ${sp.workspaceId} = ${u.workspaceId} and ${sp.userId} = ${u.id})`,
           })
           .from(u)
@@ -124,21 +125,7 @@ export function segmentRepo(x: Executor, clock: Clock): SegmentRepo {
           .limit(limit + 1);
         const page = rows.slice(0, limit);
         return {
-          members: page.map((r): MemberFacts => ({
-            id: r.id,
-            exists: true,
-            name: r.name,
-            email: r.email,
-            phone: r.phone,
-            webhookUrl: (r.webhookUrl as string | null) ?? null,
-            status: r.status,
-            timezone: r.timezone,
-            locale: r.locale,
-            tier: r.tier,
-            country: r.country,
-            consents: { email: Boolean(r.consentEmail), push: Boolean(r.consentPush), sms: Boolean(r.consentSms), in_app: Boolean(r.consentInApp), webhook: Boolean(r.consentWebhook) },
-            suppressed: r.suppressed ? (r.suppressed.split(',') as Array<Channel | 'all'>) : [],
-          })),
+          members: page.map((r): MemberFacts => ({ id: r.id, ...toRecipient(r) })),
           next_cursor: rows.length > limit ? page[page.length - 1]!.id : null,
         };
       }),

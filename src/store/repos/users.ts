@@ -1,13 +1,11 @@
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { MemoryFact } from '../../domain/platform.js';
-import type { Channel } from '../../domain/campaign.js';
-import type { RecipientRecord } from '../../domain/delivery/ports.js';
 import type { UserRepo } from '../../domain/users.js';
 import type { Executor } from '../executor.js';
 import { containsText, startsWith } from '../like.js';
 
 export function userRepo(x: Executor): UserRepo {
-  const { users: u, userEventSummary: s, userScores: sc, memories: mem, messages: m, engagementEvents: g, suppressions: sp } = x.t;
+  const { users: u, userEventSummary: s, userScores: sc, memories: mem, messages: m, engagementEvents: g } = x.t;
 
   return {
     get: (ws, id) =>
@@ -107,35 +105,6 @@ export function userRepo(x: Executor): UserRepo {
           .orderBy(u.id)
           .limit(limit);
         return rows.map((r) => r.id);
-      }),
-
-    contactFacts: (ws, ids) =>
-      x.run(async (db) => {
-        const out = new Map<string, RecipientRecord & { suppressed: Array<Channel | 'all'> }>();
-        for (let i = 0; i < ids.length; i += 1000) {
-          const slice = ids.slice(i, i + 1000) as string[];
-          const rows = await db.select().from(u).where(and(eq(u.workspaceId, ws), inArray(u.id, slice)));
-          for (const r of rows) {
-            const hook = r.traits?.['webhook_url'];
-            out.set(r.id, {
-              exists: true,
-              name: r.name,
-              email: r.email,
-              phone: r.phone,
-              webhookUrl: typeof hook === 'string' ? hook : null,
-              status: r.status,
-              timezone: r.timezone,
-              locale: r.locale,
-              tier: r.tier,
-              country: r.country,
-              consents: { email: r.consentEmail, push: r.consentPush, sms: r.consentSms, in_app: r.consentInApp, webhook: r.consentWebhook },
-              suppressed: [],
-            });
-          }
-          const sup = await db.select({ userId: sp.userId, channel: sp.channel }).from(sp).where(and(eq(sp.workspaceId, ws), inArray(sp.userId, slice)));
-          for (const s of sup) out.get(s.userId)?.suppressed.push(s.channel as Channel | 'all');
-        }
-        return out;
       }),
 
     distinctTimezones: (ws) =>
