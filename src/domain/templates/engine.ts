@@ -12,6 +12,7 @@
  * - HTML bodies escape printed values (`{{ x | raw }}` opts out); text, SMS and push bodies do not.
  */
 import { Filter, Liquid, Output, type Template } from 'liquidjs';
+import { flatRenderer, SLOW } from './flat.js';
 
 export const TEMPLATE_MAX_CHARS = 100_000;
 const RENDER_LIMIT_MS = 100;
@@ -70,8 +71,12 @@ function engine(kind: TemplateKind): Liquid {
 
 const engines: Record<TemplateKind, Liquid> = { text: engine('text'), html: engine('html') };
 
-/** Parses and checks a template; throws TemplateError (with line and column) when it cannot be used. */
-export function compileTemplate(source: string, kind: TemplateKind = 'text'): CompiledTemplate {
+/**
+ * Parses and checks a template; throws TemplateError (with line and column) when it cannot be used.
+ * Flat templates render through ./flat.ts, which falls back to liquidjs for anything it cannot
+ * vouch for; `direct: false` always uses liquidjs (for comparing the two).
+ */
+export function compileTemplate(source: string, kind: TemplateKind = 'text', options: { direct?: boolean } = {}): CompiledTemplate {
   if (source.length > TEMPLATE_MAX_CHARS) {
     throw new TemplateError(`the template is ${source.length.toLocaleString('en')} characters long; the limit is ${TEMPLATE_MAX_CHARS.toLocaleString('en')}`);
   }
@@ -84,9 +89,14 @@ export function compileTemplate(source: string, kind: TemplateKind = 'text'): Co
   }
   const globals = Object.keys(liquid.analyzeSync(templates).globals);
   requirePrintedVariables(templates, new Set(globals), liquid);
+  const flat = options.direct === false ? null : flatRenderer(templates, liquid, REQUIRED_FILTER, MEMORY_LIMIT);
   return {
     variables: globals,
     render(data, fallback) {
+      if (flat) {
+        const out = flat(data, fallback);
+        if (out !== SLOW) return out;
+      }
       try {
         return liquid.renderSync(templates, data, fallback ? { globals: fallback } : undefined) as string;
       } catch (err) {
@@ -110,6 +120,7 @@ export function checkTemplate(source: string, kind: TemplateKind = 'text'): Temp
 }
 
 const MISSING_PREFIX = 'missing variable ';
+const REQUIRED_FILTER = 'required';
 
 /**
  * Puts a check in front of the filters of every printed global variable that has no default: an
@@ -126,7 +137,7 @@ function requirePrintedVariables(templates: Template[], globals: Set<string>, li
     if (!path || !path.length || !globals.has(path[0]!)) continue;
     const name = path.join('.');
     const check = new Filter(
-      { name: 'required', args: [] } as never,
+      { name: REQUIRED_FILTER, args: [] } as never,
       (v: unknown) => {
         if (v === undefined || v === null || v === '') throw new Error(`${MISSING_PREFIX}${name}`);
         return v;
