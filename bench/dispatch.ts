@@ -8,8 +8,8 @@
  *    frequency caps off, log silent), N users bulk-inserted (tier pro, email consent, an address;
  *    then ANALYZE users), a dynamic segment of tier pro and a one-time email campaign with
  *    {{first_name}} in subject and body (create_campaign through an in-process MCP client, as the
- *    local operator). Timed from just before schedule_send {confirm: true} (so its preview over
- *    the whole audience counts) until the campaign is 'completed', with a job worker in the same
+ *    local operator). Timed from just before schedule_send {confirm: true} until the campaign is
+ *    'completed', with a job worker in the same
  *    process (createWorker, real clock, concurrency 2, poll 20 ms; already polling when
  *    the send is confirmed): expansion of the audience into ledger rows, dispatch through the
  *    embedded local channel (local_deliveries), finalize. messages/s = delivered rows / seconds.
@@ -22,7 +22,7 @@
  *  - ratio = end-to-end messages/s / baseline rows/s.
  *
  * The end-to-end run also prints where the time went: the job phases (timed by wrapping the job
- * handlers the worker runs: preview+confirm, expansion, partition, dispatch, finalize lag) and
+ * handlers the worker runs: confirm, expansion, partition, dispatch, finalize lag) and
  * the time per store call: on SQLite the time spent inside SQLite statements issued by each call
  * (exact; JavaScript around them is not counted), on PostgreSQL the wall time of each awaited
  * call (overlapping calls add up).
@@ -90,7 +90,7 @@ const ZONES = ['Europe/Berlin', 'America/New_York', 'Europe/Paris', 'Europe/Lond
 const userId = (i: number): string => `u_${String(i).padStart(7, '0')}`;
 
 interface Phases {
-  /** schedule_send {confirm: true}: the preview over the whole audience, then the schedule and its first job. */
+  /** schedule_send {confirm: true}: the segment count, the schedule and its first job. */
   confirmMs: number;
   /** confirm answered -> the worker started the fire job. */
   pickupMs: number;
@@ -666,7 +666,7 @@ function printBreakdown(m: Measurement): void {
   printTable(
     ['phase', 'ms', 'share', 'rows/s in phase'],
     [
-      ['schedule_send confirm (preview of the whole audience)', fmt(p.confirmMs), pct(p.confirmMs, m.ms), fmt(rate(m.rows, p.confirmMs))],
+      ['schedule_send confirm (segment count, schedule, first job)', fmt(p.confirmMs), pct(p.confirmMs, m.ms), fmt(rate(m.rows, p.confirmMs))],
       ['worker picks up the fire job', fmt(p.pickupMs), pct(p.pickupMs, m.ms), ''],
       ['fire: expand the audience into ledger rows', fmt(p.expandMs), pct(p.expandMs, m.ms), fmt(rate(m.rows, p.expandMs))],
       ['fire: partition into ranges, enqueue dispatch jobs', fmt(p.partitionMs), pct(p.partitionMs, m.ms), ''],

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { checkCron, earliestLocalOccurrence, isLocalDateTime, latestLocalOccurrence } from '../src/domain/delivery/schedule.js';
 import { DomainError, invalidInput } from '../src/domain/errors.js';
 import { defineTool } from '../src/server/define.js';
-import { previewSend } from '../src/services/send-preview.js';
+import { audienceSize, previewSend } from '../src/services/send-preview.js';
 import { confirmSend, loadSendable, priorSend, type SendRequest, type SendTiming } from '../src/services/sends.js';
 import { campaignIdInput, previewView, scheduleView, toScheduleView } from '../src/views/send.js';
 
@@ -15,7 +15,7 @@ export default defineTool({
   description: `Sends a campaign to its segment: now, at a time (at), at a local wall-clock time in each person's own time zone (at + in_user_timezone), or on a cron schedule (recurring, for recurring campaigns).
 By default it is a dry run: it sends nothing and returns a preview of what a send would do right now: audience size after consent, suppression, frequency caps and quiet hours (with how many each rule drops), messages per hour, credits, and rendered samples.
 To really send: dry_run: false (or omit it), confirm: true and an idempotency_key; needs the 'send' scope and a server with sends enabled. Repeating a confirmed call with the same idempotency_key schedules nothing new and returns the same schedule. A one-time campaign is sent once.
-Every message is written to the send ledger before it goes out, so a crash never sends twice; people who opted out are never contacted. Returns the preview and, when confirmed, the schedule (cancel it with cancel_schedule; see list_scheduled_sends and campaign://{campaign_id}).`,
+Every message is written to the send ledger before it goes out, so a crash never sends twice; people who opted out are never contacted. A dry run returns the preview; a confirmed call returns the schedule and the segment's size now, without re-running the preview (the rules are applied again to each message when it is sent). Cancel with cancel_schedule; follow with list_scheduled_sends and campaign://{campaign_id}.`,
   scope: 'write',
   input: z.strictObject({
     campaign_id: campaignIdInput,
@@ -60,7 +60,8 @@ Every message is written to the send ledger before it goes out, so a crash never
   }),
   output: z.object({
     mode: z.enum(['preview', 'scheduled']),
-    preview: previewView.optional().describe('What the send does now; absent when an earlier call with this idempotency_key already scheduled it.'),
+    preview: previewView.optional().describe('Dry runs: what a send started now would do.'),
+    segment_size: z.number().int().optional().describe('Confirmed sends: how many people the segment matches now (consent, suppression, caps and quiet hours are applied per message at send time).'),
     schedule: scheduleView.optional(),
     created: z.boolean().optional().describe('False when this idempotency_key had already scheduled it.'),
     next_step: z.string(),
@@ -99,8 +100,8 @@ Every message is written to the send ledger before it goes out, so a crash never
       }
     }
     const { campaign, variants } = await loadSendable(ctx, req);
-    const preview = await previewSend(ctx, req, campaign, variants);
     if (dryRun) {
+      const preview = await previewSend(ctx, req, campaign, variants);
       return {
         mode: 'preview' as const,
         preview,
@@ -109,10 +110,13 @@ Every message is written to the send ledger before it goes out, so a crash never
           : 'Nothing was sent. To send, call again with confirm: true and an idempotency_key',
       };
     }
-    const { schedule, created } = await confirmSend(ctx, req, campaign, input.idempotency_key!, preview.eligible);
+    // The preview is the dry run's job: on a large audience it costs seconds, and each message
+    // goes through the same rules again when it is sent.
+    const segmentSize = await audienceSize(ctx, req, campaign);
+    const { schedule, created } = await confirmSend(ctx, req, campaign, input.idempotency_key!, segmentSize);
     return {
       mode: 'scheduled' as const,
-      preview,
+      segment_size: segmentSize,
       schedule: toScheduleView(schedule),
       created,
       next_step: created

@@ -44,6 +44,13 @@ const PAGE = 10_000;
 export const PREVIEW_DROPS = [...DROP_RULES, 'missing_variable', 'budget_exhausted'] as const;
 const HOURS_SHOWN = 72;
 
+/** How many people the campaign's segment matches at the send's first firing (a count, no rules applied). */
+export async function audienceSize(ctx: HandlerContext, req: SendRequest, campaign: Campaign): Promise<number> {
+  const segment = await ctx.store.segments.get(ctx.workspaceId, campaign.segment_id!);
+  if (!segment) throw notFound('segment', campaign.segment_id!, 'The campaign points at a segment that no longer exists; set another with create_campaign');
+  return ctx.store.segments.count(ctx.workspaceId, audienceRules(segment), { now: firstRun(req.timing, ctx.clock.now()) });
+}
+
 export async function previewSend(ctx: HandlerContext, req: SendRequest, campaign: Campaign, variants: Variant[]): Promise<SendPreview> {
   const ws = ctx.workspaceId;
   const now = ctx.clock.now();

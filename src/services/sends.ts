@@ -96,7 +96,7 @@ export async function confirmSend(
   req: SendRequest,
   campaign: Campaign,
   idempotencyKey: string,
-  previewedAudience: number,
+  segmentSizeAtConfirm: number,
 ): Promise<{ schedule: Schedule; created: boolean }> {
   const ws = ctx.workspaceId;
   const now = ctx.clock.now();
@@ -110,7 +110,7 @@ export async function confirmSend(
     ...(req.variantKeys ? { variant_keys: req.variantKeys } : {}),
     respect_quiet_hours: req.respectQuietHours,
     deadline_hours: req.deadlineHours,
-    previewed_audience: previewedAudience,
+    segment_size_at_confirm: segmentSizeAtConfirm,
     request_digest: requestDigest,
   };
   const prior = await priorSend(ctx, req, idempotencyKey);

@@ -100,7 +100,8 @@ describe.each(await dialects())('schedule_send on %s', (dialect) => {
     await t.store.suppressions.add(ws, { userId: 'b2', channel: 'all', reason: 'complained', source: 'test' }, t.clock.now());
     const args = { campaign_id: campaignId, confirm: true, idempotency_key: `send-${ws}` };
     const first = await mcp.ok('schedule_send', args);
-    expect(first).toMatchObject({ mode: 'scheduled', created: true, schedule: { kind: 'at', status: 'active' } });
+    expect(first).toMatchObject({ mode: 'scheduled', created: true, segment_size: 5, schedule: { kind: 'at', status: 'active' } });
+    expect(first.preview).toBeUndefined();
     expect((await t.store.campaigns.get(ws, campaignId))!.status).toBe('scheduled');
 
     await jobs.settle();

@@ -17,8 +17,8 @@ export interface ScheduleSpec {
   respect_quiet_hours: boolean;
   /** How long after its planned time a message may still go out when quiet hours hold it back. */
   deadline_hours: number;
-  /** The audience size the confirmed preview showed (for the schedule's view). */
-  previewed_audience?: number;
+  /** How many people the segment matched when the send was confirmed. */
+  segment_size_at_confirm?: number;
 }
 
 export interface Schedule {
