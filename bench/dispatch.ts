@@ -14,7 +14,7 @@
  *    the send is confirmed): expansion of the audience into ledger rows, dispatch through the
  *    embedded local channel (local_deliveries), finalize. messages/s = delivered rows / seconds.
  *    Afterwards there must be exactly N ledger rows, all 'delivered', and N local_deliveries rows
- *    for N distinct ledger ids, with rendered content, or the run fails.
+ *    for N distinct ledger ids, whose ledger rows hold the rendered content, or the run fails.
  *  - raw baseline (per dialect): the same number of rows, with the columns the ledger writes,
  *    into the real migrated `messages` table (all its indexes) of a fresh database of the same
  *    kind: one transaction of one prepared statement (SQLite); unnest arrays, a few statements of
@@ -440,8 +440,8 @@ async function measureEndToEnd(dialect: Dialect): Promise<Measurement> {
       callOk(mcp!, 'schedule_send', { campaign_id: campaignId, confirm: true, idempotency_key: `bench-dispatch-${process.pid}` }),
     );
     const confirmed = performance.now();
-    if (sent.mode !== 'scheduled' || sent.preview?.eligible !== USERS) {
-      throw new Error(`schedule_send did not schedule ${USERS} messages: ${JSON.stringify({ mode: sent.mode, eligible: sent.preview?.eligible, dropped: sent.preview?.dropped })}`);
+    if (sent.mode !== 'scheduled' || sent.segment_size !== USERS) {
+      throw new Error(`schedule_send did not schedule ${USERS} people: ${JSON.stringify({ mode: sent.mode, segment_size: sent.segment_size })}`);
     }
     let status = '';
     let idleSince: number | null = null;
@@ -488,10 +488,14 @@ async function measureEndToEnd(dialect: Dialect): Promise<Measurement> {
     if (delivered !== USERS || total !== USERS || dl?.n !== USERS || dl.distinct_messages !== USERS) {
       throw new Error(`verification failed: ledger ${JSON.stringify(byStatus)} (want ${USERS} delivered, nothing else), local_deliveries ${JSON.stringify(dl)} (want ${USERS})`);
     }
-    const [sample] = await query<{ payload: string | Record<string, unknown> }>(x, 'select payload from local_deliveries where workspace_id = ? limit 1', [ws]);
-    const payload = typeof sample?.payload === 'string' ? (JSON.parse(sample.payload) as Record<string, unknown>) : sample?.payload;
-    if (typeof payload?.['subject'] !== 'string' || !/^Hello \S+$/.test(payload['subject']) || String(payload['text']).includes('{{')) {
-      throw new Error(`a delivery was not rendered: ${JSON.stringify(payload)}`);
+    const [sample] = await query<{ rendered: string | Record<string, unknown> }>(
+      x,
+      'select m.rendered from local_deliveries d join messages m on m.workspace_id = d.workspace_id and m.id = d.message_id where d.workspace_id = ? limit 1',
+      [ws],
+    );
+    const content = typeof sample?.rendered === 'string' ? (JSON.parse(sample.rendered) as Record<string, unknown>) : sample?.rendered;
+    if (typeof content?.['subject'] !== 'string' || !/^Hello \S+$/.test(content['subject']) || String(content['text']).includes('{{')) {
+      throw new Error(`a delivery was not rendered: ${JSON.stringify(content)}`);
     }
     const span = pg
       ? `select (extract(epoch from max(created_at) - min(created_at)) * 1000)::float8 as created_ms, (extract(epoch from max(sent_at) - min(sent_at)) * 1000)::float8 as sent_ms`

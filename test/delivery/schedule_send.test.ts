@@ -285,9 +285,15 @@ describe.each(await dialects())('schedule_send on %s', (dialect) => {
     const rows = await ledger(t, ws, strict.id);
     expect(statusOf(rows)).toEqual({ n1: 'delivered', n2: 'failed' });
     expect(rows.find((r) => r.user_id === 'n2')!.error).toMatch(/^render: subject: missing variable first_name/);
-    const [delivery] = (await deliveries(t, ws)).filter((x) => x.user_id === 'n1');
-    const payload = (typeof delivery!.payload === 'string' ? JSON.parse(delivery!.payload) : delivery!.payload) as { subject: string; text: string; html: string };
-    expect(payload).toMatchObject({ subject: 'Hi Ada', text: 'Dear Ada <b>Lovelace</b>', html: '<p>Dear Ada &lt;b&gt;Lovelace&lt;/b&gt;</p>' });
+    // What the inbox got: its delivery row names the ledger row, which holds the rendered content.
+    const [got] = await query<{ rendered: unknown; payload: unknown }>(
+      t,
+      'select m.rendered, d.payload from local_deliveries d join messages m on m.workspace_id = d.workspace_id and m.id = d.message_id where d.workspace_id = ? and d.user_id = ?',
+      [ws, 'n1'],
+    );
+    const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+    expect(json(got!.rendered)).toEqual({ subject: 'Hi Ada', text: 'Dear Ada <b>Lovelace</b>', html: '<p>Dear Ada &lt;b&gt;Lovelace&lt;/b&gt;</p>' });
+    expect(json(got!.payload)).toMatchObject({ to: { email: expect.any(String) }, metadata: { campaign_id: strict.id } });
 
     // The campaign made in setup gives no default either, but a template with one reaches everybody.
     const { campaign: kind } = await mcp.ok('create_campaign', {

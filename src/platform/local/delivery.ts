@@ -1,21 +1,20 @@
 /**
  * The embedded `local` channel: the default when no notification service is configured. It
- * "delivers" by recording each message in `local_deliveries` (what an inbox would receive), so
- * the whole pipeline runs, and can be audited, without any outside service.
+ * "delivers" by recording each message in `local_deliveries` (what an inbox received), so the
+ * whole pipeline runs, and can be audited, without any outside service. A delivery row holds the
+ * envelope (address, idempotency key, campaign and variant); the content is the rendered message
+ * on the ledger row it names (`messages.rendered`), written once rather than twice.
  */
 import type { Clock } from '../../domain/ports.js';
 import type { DeliveryChannel, Found, OutboundMessage } from '../../domain/delivery/channel.js';
 import type { Executor } from '../../store/executor.js';
 import { newId } from '../../store/ids.js';
 
-/** What the local inbox stores for a message. */
+/** What the local inbox stores for a message besides its content (see above). */
 export const localPayload = (m: OutboundMessage): Record<string, unknown> => ({
   idempotency_key: m.idempotencyKey,
   campaign_id: m.campaignId,
   to: m.to,
-  subject: m.subject,
-  text: m.text,
-  html: m.html,
   metadata: m.metadata,
 });
 
