@@ -140,11 +140,13 @@ async function sendBatch(d: DeliveryDeps, ws: string, campaign: Campaign, schedu
 
   // 4. Render; then, a slice at a time as the channel's rate allows: claim, send, settle.
   const claims: Claimed[] = [];
+  const metadata = new Map<string, OutboundMessage['metadata']>();
   for (const c of accepted) {
     const variant = variantOf(campaign, schedule, c.row);
     let content: RenderedMessage;
     try {
-      content = renderMessage(variant, { ...c.row.user, id: c.row.userId }, c.channel);
+      const u = c.row.user;
+      content = renderMessage(variant, { id: c.row.userId, name: u.name, email: u.email, tier: u.tier, country: u.country, locale: u.locale, timezone: u.timezone }, c.channel);
     } catch (err) {
       if (!(err instanceof TemplateError)) throw err;
       // Missing data is this person's problem, not a reason to retry: fail it with the variable's name.
@@ -159,7 +161,7 @@ async function sendBatch(d: DeliveryDeps, ws: string, campaign: Campaign, schedu
       variantId: variant.id,
       rendered: content as unknown as Record<string, unknown>,
       credits: d.prices[c.channel],
-      message: outbound(ws, campaign, c.row, c.channel, variant, content, schedule.id),
+      message: outbound(ws, campaign, c.row, c.channel, content, variantMetadata(metadata, campaign, variant, schedule.id)),
     });
   }
   await d.store.ledger.record(ws, outcomes, now, ACTOR);
@@ -200,11 +202,20 @@ async function sendSlice(d: DeliveryDeps, ws: string, slice: Claimed[]): Promise
     // The inbox is a table of ours: claim, deliver and record commit together.
     const delivered = await d.store.ledger.deliverInStore(
       ws,
-      slice.map(({ message, ...claim }) => ({ ...claim, userId: message.userId, payload: stored(message) })),
+      slice.map((c) => ({
+        id: c.id, attempts: c.attempts, channel: c.channel, variantId: c.variantId, rendered: c.rendered, credits: c.credits,
+        userId: c.message.userId, payload: stored(c.message),
+      })),
       now,
       ACTOR,
     );
-    return slice.reduce((acc, c) => (delivered.has(c.id) ? { ...acc, spent: acc.spent + c.credits } : { ...acc, refund: acc.refund + c.credits }), { refund: 0, spent: 0 });
+    let refund = 0;
+    let spent = 0;
+    for (const c of slice) {
+      if (delivered.has(c.id)) spent += c.credits;
+      else refund += c.credits;
+    }
+    return { refund, spent };
   }
   const staleAt = new Date(now.getTime() + (d.staleAfterMs ?? 60_000));
   const claimed = await d.store.ledger.claim(ws, slice, now, staleAt, ACTOR);
@@ -284,7 +295,17 @@ function variantOf(c: Campaign, s: Schedule, row: DueMessage): Variant {
   return assignVariant(keys ? c.variants.filter((v) => keys.includes(v.key)) : c.variants, c.id, row.userId);
 }
 
-function outbound(ws: string, c: Campaign, row: DueMessage, channel: Channel, v: Variant, content: RenderedMessage, scheduleId: string): OutboundMessage {
+/** The metadata every message of one variant carries, made once per batch. */
+function variantMetadata(cache: Map<string, OutboundMessage['metadata']>, c: Campaign, v: Variant, scheduleId: string): OutboundMessage['metadata'] {
+  let m = cache.get(v.id);
+  if (!m) {
+    m = { campaign_id: c.id, variant_id: v.id, variant_key: v.key, schedule_id: scheduleId };
+    cache.set(v.id, m);
+  }
+  return m;
+}
+
+function outbound(ws: string, c: Campaign, row: DueMessage, channel: Channel, content: RenderedMessage, metadata: OutboundMessage['metadata']): OutboundMessage {
   return {
     ledgerId: row.id,
     idempotencyKey: row.idempotencyKey,
@@ -296,6 +317,6 @@ function outbound(ws: string, c: Campaign, row: DueMessage, channel: Channel, v:
     subject: content.subject,
     text: content.text,
     html: content.html,
-    metadata: { campaign_id: c.id, variant_id: v.id, variant_key: v.key, schedule_id: scheduleId },
+    metadata,
   };
 }
