@@ -11,7 +11,7 @@ import { DEFAULT_PRICES, deliveryHandlers } from './engine/delivery/index.js';
 import { createRateGate } from './engine/delivery/rate-limit.js';
 import type { JobHandler } from './engine/worker.js';
 import { createPlatform } from './platform/index.js';
-import { createSegmentInterpreter } from './platform/llm/claude-segment-interpreter.js';
+import { createSegmentInterpreter } from './platform/llm/index.js';
 import { openStore, type OpenedStore } from './store/open.js';
 
 export interface App {
@@ -29,7 +29,7 @@ export async function buildApp(config: Config, deps: { log: Logger; clock?: Cloc
   const store = await openStore({ databaseUrl: config.DATABASE_URL, clock, log: deps.log });
   const workspaces = new Set([config.DEFAULT_WORKSPACE, ...config.tokens.map((t) => t.workspaceId)]);
   for (const id of workspaces) await store.workspaces.ensure(id);
-  const platform = createPlatform(config, store, store.executor, clock);
+  const platform = await createPlatform(config, store, store.executor, clock);
   const delivery = deliverySettings(config, platform.channel.provider);
   const ctx: AppContext = {
     store,
@@ -37,7 +37,7 @@ export async function buildApp(config: Config, deps: { log: Logger; clock?: Cloc
     log: deps.log,
     settings: { sendsEnabled: config.SENDS_ENABLED, readOnly: config.READ_ONLY, defaultWorkspace: config.DEFAULT_WORKSPACE },
     delivery,
-    interpreters: { segments: createSegmentInterpreter(config) },
+    interpreters: { segments: await createSegmentInterpreter(config) },
     platform: platform.sources,
   };
   const jobHandlers = config.SENDS_ENABLED

@@ -11,14 +11,14 @@
  * SQLite every operation runs through one queue: a transaction is BEGIN IMMEDIATE ... COMMIT with
  * nothing else interleaved. That costs nothing in throughput (one connection does one thing at a
  * time anyway) and makes async transactions safe.
+ *
+ * The PostgreSQL executor is in executor-pg.ts, loaded only for a PostgreSQL database.
  */
 import type Database from 'better-sqlite3';
 import type { SQL } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import type { Sql } from 'postgres';
 import * as sqliteSchema from './schema/sqlite.js';
-import * as pgSchema from './schema/pg.js';
 
 export type Tables = typeof sqliteSchema;
 /** The query-builder type repositories are written against (see the note above). */
@@ -76,21 +76,5 @@ export function sqliteExecutor(db: BetterSQLite3Database, raw: Database.Database
         closed = true;
         raw.close();
       }),
-  };
-}
-
-export function pgExecutor(db: PostgresJsDatabase, client: Sql): Executor {
-  return {
-    dialect: 'postgres',
-    raw: { dialect: 'postgres', sql: client },
-    t: pgSchema as unknown as Tables,
-    run: (fn) => fn(db as unknown as Db),
-    exec: async (d, query) => {
-      await (d as unknown as PostgresJsDatabase).execute(query);
-    },
-    tx: (fn) => db.transaction((tx) => fn(tx as unknown as Db)),
-    close: async () => {
-      await client.end({ timeout: 5 });
-    },
   };
 }

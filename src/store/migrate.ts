@@ -4,9 +4,6 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { migrate as migrateSqlite } from 'drizzle-orm/better-sqlite3/migrator';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import { drizzle as drizzlePg } from 'drizzle-orm/postgres-js';
-import { migrate as migratePg } from 'drizzle-orm/postgres-js/migrator';
-import postgres from 'postgres';
 import type { Logger } from '../domain/ports.js';
 import type { Executor } from './executor.js';
 import type { DatabaseTarget } from './open.js';
@@ -32,20 +29,32 @@ export async function migrateExecutorTarget(x: Executor, target: DatabaseTarget,
       migrateSqlite(db as unknown as BetterSQLite3Database, { migrationsFolder: migrationsFolder('sqlite') });
     });
   } else {
-    // Several workers may start at once: one dedicated connection holds an advisory lock while
-    // it migrates, so the others wait and then find nothing to do.
-    const client = postgres(target.url, { max: 1, onnotice: () => {} });
-    try {
-      const db = drizzlePg({ client });
-      await db.execute(sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`);
-      try {
-        await migratePg(db, { migrationsFolder: migrationsFolder('pg') });
-      } finally {
-        await db.execute(sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`);
-      }
-    } finally {
-      await client.end({ timeout: 5 });
-    }
+    await migratePostgres(target.url);
   }
   log.debug({ dialect: target.dialect, ms: Date.now() - started }, 'migrations applied');
+}
+
+/**
+ * Several workers may start at once: one dedicated connection holds an advisory lock while it
+ * migrates, so the others wait and then find nothing to do. The driver is loaded here, on demand,
+ * so the embedded default (SQLite) never loads it.
+ */
+async function migratePostgres(url: string): Promise<void> {
+  const [{ default: postgres }, { drizzle }, { migrate }] = await Promise.all([
+    import('postgres'),
+    import('drizzle-orm/postgres-js'),
+    import('drizzle-orm/postgres-js/migrator'),
+  ]);
+  const client = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const db = drizzle({ client });
+    await db.execute(sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`);
+    try {
+      await migrate(db, { migrationsFolder: migrationsFolder('pg') });
+    } finally {
+      await db.execute(sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`);
+    }
+  } finally {
+    await client.end({ timeout: 5 });
+  }
 }

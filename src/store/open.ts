@@ -2,10 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { drizzle as drizzleSqlite } from 'drizzle-orm/better-sqlite3';
-import { drizzle as drizzlePg } from 'drizzle-orm/postgres-js';
-import postgres from 'postgres';
 import type { Clock, Logger, Store } from '../domain/ports.js';
-import { pgExecutor, sqliteExecutor, type Executor } from './executor.js';
+import { sqliteExecutor, type Executor } from './executor.js';
 import { migrateExecutorTarget } from './migrate.js';
 import { jobQueue } from '../engine/jobs/queue.js';
 import { auditRepo } from './repos/audit.js';
@@ -46,7 +44,7 @@ export interface OpenedStore extends Store {
 /** Opens the configured database, applies migrations, and returns the Store over it. */
 export async function openStore(opts: OpenStoreOptions): Promise<OpenedStore> {
   const target = parseDatabaseUrl(opts.databaseUrl);
-  const executor = target.dialect === 'sqlite' ? openSqlite(target.path) : openPg(target.url, opts);
+  const executor = target.dialect === 'sqlite' ? openSqlite(target.path) : await openPg(target.url, opts);
   if (opts.migrate !== false) await migrateExecutorTarget(executor, target, opts.log);
   return {
     dialect: executor.dialect,
@@ -79,13 +77,8 @@ function openSqlite(path: string): Executor {
   return sqliteExecutor(drizzleSqlite({ client: raw }), raw);
 }
 
-function openPg(url: string, opts: OpenStoreOptions): Executor {
-  const client = postgres(url, {
-    max: opts.poolSize ?? 10,
-    onnotice: () => {},
-    // Segment conditions under NOT become hashed subplans, which PostgreSQL abandons for a rescan
-    // per row when the hash table outgrows work_mem (4 MB by default: ~100k user ids).
-    connection: { application_name: 'agentic-campaign', work_mem: '64MB' },
-  });
-  return pgExecutor(drizzlePg({ client }), client);
+/** Loads the PostgreSQL driver only here, so the embedded default (SQLite) never pays for it. */
+async function openPg(url: string, opts: OpenStoreOptions): Promise<Executor> {
+  const { openPgExecutor } = await import('./executor-pg.js');
+  return openPgExecutor(url, { poolSize: opts.poolSize });
 }

@@ -5,7 +5,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/domain/errors.js';
-import { claudeSegmentInterpreter, createSegmentInterpreter } from '../../src/platform/llm/claude-segment-interpreter.js';
+import { claudeSegmentInterpreter } from '../../src/platform/llm/claude-segment-interpreter.js';
+import { createSegmentInterpreter } from '../../src/platform/llm/index.js';
 import { segmentRulesTool, SYSTEM_PROMPT } from '../../src/platform/llm/segment-rules-tool.js';
 
 const KEY = 'sk-ant-test-3f9c1e7d-never-print-me';
@@ -215,12 +216,12 @@ describe('Claude segment interpreter', () => {
 
 describe('createSegmentInterpreter', () => {
   it('uses the grammar without a key and Claude with one', async () => {
-    const grammar = createSegmentInterpreter({ ANTHROPIC_MODEL: MODEL });
+    const grammar = await createSegmentInterpreter({ ANTHROPIC_MODEL: MODEL });
     expect(grammar.name).toBe('grammar');
     const parsed = await grammar.interpret('active in the last 30 days', {});
     expect(parsed.rules.root).toEqual(ACTIVE);
 
-    const claude = createSegmentInterpreter({ ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: baseURL, ANTHROPIC_MODEL: MODEL });
+    const claude = await createSegmentInterpreter({ ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: baseURL, ANTHROPIC_MODEL: MODEL });
     expect(claude.name).toBe('claude');
     replies.push(toolAnswer(GOOD));
     await claude.interpret(DESCRIPTION, {});

@@ -8,7 +8,7 @@ import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, API
 import type { Message, MessageParam } from '@anthropic-ai/sdk/resources/messages/messages';
 import { DomainError } from '../../domain/errors.js';
 import type { Interpretation, SegmentInterpreter } from '../../domain/segments/interpret.js';
-import { assertDescriptionLength, grammarInterpreter } from '../../domain/segments/nl/parse.js';
+import { assertDescriptionLength } from '../../domain/segments/nl/parse.js';
 import { checkToolInput, segmentRulesTool, SYSTEM_PROMPT, TOOL_NAME, userTurn } from './segment-rules-tool.js';
 
 export interface ClaudeSegmentInterpreterOptions {
@@ -109,20 +109,4 @@ function upstreamError(err: unknown, timeoutMs: number): unknown {
 
 function truncate(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
-}
-
-export interface SegmentInterpreterConfig {
-  ANTHROPIC_API_KEY?: string;
-  ANTHROPIC_BASE_URL?: string;
-  ANTHROPIC_MODEL: string;
-}
-
-/** Claude when an API key is configured, else the deterministic grammar. */
-export function createSegmentInterpreter(config: SegmentInterpreterConfig): SegmentInterpreter {
-  if (!config.ANTHROPIC_API_KEY) return grammarInterpreter;
-  return claudeSegmentInterpreter({
-    apiKey: config.ANTHROPIC_API_KEY,
-    model: config.ANTHROPIC_MODEL,
-    ...(config.ANTHROPIC_BASE_URL ? { baseURL: config.ANTHROPIC_BASE_URL } : {}),
-  });
 }
