@@ -10,7 +10,7 @@
  *    {{first_name}} in subject and body (create_campaign through an in-process MCP client, as the
  *    local operator). Timed from just before schedule_send {confirm: true} until the campaign is
  *    'completed', with a job worker in the same
- *    process (createWorker, real clock, concurrency 2, poll 20 ms; already polling when
+ *    process (createWorker, real clock, the worker's default concurrency: 2 on SQLite, 4 on PostgreSQL; poll 20 ms; already polling when
  *    the send is confirmed): expansion of the audience into ledger rows, dispatch through the
  *    embedded local channel (local_deliveries), finalize. messages/s = delivered rows / seconds.
  *    Afterwards there must be exactly N ledger rows, all 'delivered', and N local_deliveries rows
@@ -31,7 +31,7 @@
  *   BENCH_DISPATCH_USERS=20000 BENCH_DIALECTS=sqlite npx tsx bench/dispatch.ts
  *
  * Environment: BENCH_DISPATCH_USERS (100000), BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/test),
- * BENCH_DIALECTS (sqlite,postgres), BENCH_DISPATCH_CONCURRENCY (2), BENCH_DISPATCH_POLL_MS (20),
+ * BENCH_DIALECTS (sqlite,postgres), BENCH_DISPATCH_CONCURRENCY (the worker's default), BENCH_DISPATCH_POLL_MS (20),
  * BENCH_DISPATCH_TIMEOUT_S (900); diagnostics: BENCH_DISPATCH_CPU_PROF=1 (V8 profile of the timed
  * section), BENCH_DISPATCH_STORE_PROFILE=1 (time per store call).
  *
@@ -54,6 +54,7 @@ import { loadConfig } from '../src/config.js';
 import { systemClock } from '../src/context.js';
 import { ledgerKey, scheduleStepKey } from '../src/domain/delivery/ledger.js';
 import { JOB_KINDS } from '../src/engine/delivery/deps.js';
+import { defaultConcurrency } from '../src/engine/run.js';
 import { createWorker, type JobHandler } from '../src/engine/worker.js';
 import { silentLogger } from '../src/log.js';
 import { connectInProcess, type InProcessClient } from '../src/server/in-process.js';
@@ -68,7 +69,9 @@ type Kind = 'e2e' | 'baseline';
 const USERS = Number(process.env.BENCH_DISPATCH_USERS ?? 100_000);
 const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const DIALECTS = (process.env.BENCH_DIALECTS ?? 'sqlite,postgres').split(',').map((d) => d.trim()).filter(Boolean);
-const CONCURRENCY = Number(process.env.BENCH_DISPATCH_CONCURRENCY ?? 2);
+/** The worker's own default per dialect (2 on SQLite, 4 on PostgreSQL) unless BENCH_DISPATCH_CONCURRENCY says otherwise. */
+const concurrencyFor = (dialect: Dialect): number =>
+  process.env.BENCH_DISPATCH_CONCURRENCY ? Number(process.env.BENCH_DISPATCH_CONCURRENCY) : defaultConcurrency(dialect);
 const WORKER_POLL_MS = Number(process.env.BENCH_DISPATCH_POLL_MS ?? 20);
 const TIMEOUT_S = Number(process.env.BENCH_DISPATCH_TIMEOUT_S ?? 900);
 /** Write a V8 CPU profile of each end-to-end timed section to .bench-out/dispatch-<dialect>.cpuprofile. */
@@ -417,7 +420,7 @@ async function measureEndToEnd(dialect: Dialect): Promise<Measurement> {
       log: silentLogger,
       owner: `bench:${process.pid}`,
       leaseMs: app.jobLeaseMs,
-      concurrency: CONCURRENCY,
+      concurrency: concurrencyFor(dialect),
       pollMs: WORKER_POLL_MS,
     });
     const startWorker = () => {
@@ -699,7 +702,7 @@ async function parent(): Promise<void> {
   if (bad.length > 0) throw new Error(`BENCH_DIALECTS: unknown dialect(s) ${bad.join(', ')} (use sqlite,postgres)`);
   if (!Number.isInteger(USERS) || USERS <= 0) throw new Error(`BENCH_DISPATCH_USERS must be a positive integer (got ${process.env.BENCH_DISPATCH_USERS})`);
   console.log(
-    `dispatch bench: ${fmt(USERS)} recipients, one email each; worker concurrency ${CONCURRENCY}, poll ${WORKER_POLL_MS} ms; ` +
+    `dispatch bench: ${fmt(USERS)} recipients, one email each; worker concurrency ${DIALECTS.map((d) => `${concurrencyFor(d as Dialect)} (${d})`).join(', ')}, poll ${WORKER_POLL_MS} ms; ` +
       `${cpus().length} cpus (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}, load1 ${loadavg()[0]!.toFixed(2)}`,
   );
   const results: Partial<Record<Dialect, { e2e: Measurement; baseline: Measurement } | { skipped: string } | { failed: string }>> = {};
@@ -761,7 +764,7 @@ async function parent(): Promise<void> {
     bench: 'dispatch',
     at: new Date().toISOString(),
     machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, loadavg: loadavg() },
-    sizes: { users: USERS, concurrency: CONCURRENCY, workerPollMs: WORKER_POLL_MS },
+    sizes: { users: USERS, concurrency: Object.fromEntries(DIALECTS.map((d) => [d, concurrencyFor(d as Dialect)])), workerPollMs: WORKER_POLL_MS },
     results,
     ratio: Object.fromEntries(measured.map(([d, { e2e, baseline }]) => [d, Number((rate(e2e.rows, e2e.ms) / Math.max(1, rate(baseline.rows, baseline.ms))).toFixed(3))])),
     targets: checks,

@@ -17,7 +17,7 @@ import { serveStdio } from './server/stdio.js';
 import { runSeed } from './seed/index.js';
 import { startScoreRefresher } from './engine/score-refresher.js';
 import { runDemo } from './demo/run.js';
-import { startJobWorker } from './engine/run.js';
+import { defaultConcurrency, startJobWorker } from './engine/run.js';
 
 const USAGE = `Usage: agentic-campaign <command> [options]
 
@@ -25,7 +25,7 @@ Commands:
   serve                 MCP over stdio (for Claude Desktop and other MCP clients)
   http                  MCP over Streamable HTTP on MCP_HTTP_HOST:MCP_HTTP_PORT/mcp
   worker [options]      run only the job worker (sends); several may share one PostgreSQL database
-      --concurrency N     jobs run at once (default 2)
+      --concurrency N     jobs run at once (default 2 on SQLite, 4 on PostgreSQL)
   migrate               apply database migrations and exit
   demo [options]        seed a population and run the end-to-end story through MCP
       --users N           number of users (default 20000)
@@ -91,13 +91,15 @@ async function serve(config: Config, log: ReturnType<typeof createLogger>): Prom
 }
 
 async function worker(config: Config, log: ReturnType<typeof createLogger>, args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { concurrency: { type: 'string', default: '2' } }, strict: true });
-  const concurrency = Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError(`--concurrency must be a whole number from 1 to 64 (got '${values.concurrency}')`);
+  const { values } = parseArgs({ args, options: { concurrency: { type: 'string' } }, strict: true });
+  const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
+  if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)) {
+    throw new UsageError(`--concurrency must be a whole number from 1 to 64 (got '${values.concurrency}')`);
+  }
   if (!config.SENDS_ENABLED) throw new UsageError('SENDS_ENABLED is false: this worker would have nothing to run');
   const app = await buildApp(config, { log });
-  const jobs = startJobWorker(app, { concurrency })!;
-  log.info({ dialect: app.store.dialect, provider: app.ctx.delivery.provider, concurrency }, 'job worker running');
+  const jobs = startJobWorker(app, concurrency === undefined ? {} : { concurrency })!;
+  log.info({ dialect: app.store.dialect, provider: app.ctx.delivery.provider, concurrency: concurrency ?? defaultConcurrency(app.store.dialect) }, 'job worker running');
   process.stdout.write(`worker running (${app.store.dialect}, ${app.ctx.delivery.provider})\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
