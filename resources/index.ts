@@ -1,5 +1,6 @@
 /** Every resource template, explicitly. */
 import campaignState from './campaign_state.js';
+import template from './template.js';
 import user360 from './user_360.js';
 
-export const resources = [campaignState, user360] as const;
+export const resources = [campaignState, template, user360] as const;

@@ -62,3 +62,71 @@ export interface PlatformSources {
   subscriptions: SubscriptionSource;
   memories: MemorySource;
 }
+
+/** The notification_service's own templates (contracts section 1, "Templates"). */
+export const PLATFORM_TEMPLATE_TYPES = ['email', 'sms', 'in_app', 'push', 'webhook'] as const;
+export const PLATFORM_TEMPLATE_STATUSES = ['draft', 'active', 'inactive', 'archived'] as const;
+export type PlatformTemplateType = (typeof PLATFORM_TEMPLATE_TYPES)[number];
+export type PlatformTemplateStatus = (typeof PLATFORM_TEMPLATE_STATUSES)[number];
+
+/** A NotificationTemplate as the service returns it. */
+export interface PlatformTemplate {
+  template_id: string;
+  name: string;
+  description: string | null;
+  type: PlatformTemplateType;
+  subject: string | null;
+  content: string;
+  html_content: string | null;
+  /** The variable names the template declares (the service does not check them). */
+  variables: string[];
+  metadata: Record<string, unknown>;
+  status: PlatformTemplateStatus;
+  version: number;
+  created_by: string | null;
+  created_at: string | null;
+  updated_at: string | null;
+}
+
+export interface PlatformTemplateCreate {
+  name: string;
+  description?: string;
+  type: PlatformTemplateType;
+  subject?: string;
+  content: string;
+  html_content?: string;
+  variables: string[];
+  metadata: Record<string, unknown>;
+}
+
+export interface PlatformTemplateUpdate {
+  name?: string;
+  description?: string;
+  subject?: string;
+  content?: string;
+  html_content?: string;
+  variables?: string[];
+  status?: PlatformTemplateStatus;
+  metadata?: Record<string, unknown>;
+}
+
+export interface PlatformTemplateRendered {
+  template_id: string;
+  subject: string | null;
+  content: string;
+  html_content: string | null;
+}
+
+/**
+ * The notification_service's template routes. Missing templates are `not_found` DomainErrors;
+ * the service being down or refusing is a PlatformError (its message is safe to show).
+ */
+export interface NotificationTemplates {
+  list(filter: { type?: PlatformTemplateType; status?: PlatformTemplateStatus; limit: number; offset: number }): Promise<PlatformTemplate[]>;
+  get(id: string): Promise<PlatformTemplate>;
+  create(input: PlatformTemplateCreate): Promise<PlatformTemplate>;
+  update(id: string, patch: PlatformTemplateUpdate): Promise<PlatformTemplate>;
+  delete(id: string): Promise<void>;
+  /** `{{name}}` placeholders replaced by `variables` (the service's regex; unknown names stay as they are). */
+  render(id: string, variables: Record<string, unknown>): Promise<PlatformTemplateRendered>;
+}

@@ -9,6 +9,7 @@ import type { EventRepo } from './events.js';
 import type { JobQueue } from './jobs.js';
 import type { ScoreRepo } from './scores/repo.js';
 import type { SegmentRepo } from './segments/repo.js';
+import type { PersonalizationCacheRepo, TemplateRepo } from './templates/repo.js';
 import type { UserRepo } from './users.js';
 import type {
   Campaign,
@@ -127,5 +128,7 @@ export interface Store {
   readonly schedules: ScheduleRepo;
   readonly suppressions: SuppressionRepo;
   readonly jobs: JobQueue;
+  readonly templates: TemplateRepo;
+  readonly personalizationCache: PersonalizationCacheRepo;
   close(): Promise<void>;
 }

@@ -3,7 +3,7 @@
  * otherwise. The HTTP adapters (and undici with them) are loaded only when some service URL is set.
  */
 import type { Config } from '../config.js';
-import type { PlatformSources } from '../domain/platform.js';
+import type { NotificationTemplates, PlatformSources } from '../domain/platform.js';
 import type { DeliveryChannel } from '../domain/delivery/channel.js';
 import type { PlatformCredits } from '../domain/delivery/credits.js';
 import type { Clock, Store } from '../domain/ports.js';
@@ -18,6 +18,8 @@ export interface Platform {
   channel: DeliveryChannel;
   /** Subscription credits, when the subscription service and a billing user are configured. */
   credits: PlatformCredits | null;
+  /** The notification service's template routes, when NOTIFICATION_SERVICE_URL is set. */
+  notificationTemplates: NotificationTemplates | null;
 }
 
 /** The service URLs an HTTP adapter is made for (see http/index.ts). */
@@ -34,5 +36,6 @@ export async function createPlatform(config: Config, store: Store, executor: Exe
     },
     channel: http.channel ?? localChannel(executor, clock),
     credits: http.credits ?? null,
+    notificationTemplates: http.notificationTemplates ?? null,
   };
 }

@@ -15,6 +15,8 @@ import { campaignRepo } from './repos/campaigns.js';
 import { eventRepo } from './repos/events.js';
 import { scoreRepo } from './repos/scores.js';
 import { segmentRepo } from './repos/segments.js';
+import { personalizationCacheRepo } from './repos/personalization-cache.js';
+import { templateRepo } from './repos/templates.js';
 import { userRepo } from './repos/users.js';
 import { workspaceRepo } from './repos/workspaces.js';
 
@@ -60,6 +62,8 @@ export async function openStore(opts: OpenStoreOptions): Promise<OpenedStore> {
     schedules: scheduleRepo(executor, opts.clock),
     suppressions: suppressionRepo(executor),
     jobs: jobQueue(executor),
+    templates: templateRepo(executor, opts.clock),
+    personalizationCache: personalizationCacheRepo(executor, opts.clock),
     close: () => executor.close(),
   };
 }

@@ -2,7 +2,7 @@
  * A fake notification_service on 127.0.0.1 that follows ../shared/platform-contracts.md section 1:
  * `POST /api/v1/notifications/send`, `POST /api/v1/notifications/batch`, `GET .../batch/{id}`,
  * `GET /api/v1/notifications?user_id&type&status&priority&limit&offset`, `GET .../{id}`, and the
- * template routes (create, list, get). Same shapes and ids (`ntf_<type>_<epoch float>`,
+ * template routes (create, list, get, update, delete, render). Same shapes and ids (`ntf_<type>_<epoch float>`,
  * `tpl_<type>_<epoch float>`, `batch_<epoch float>`), `{{var}}` rendering with the service's regex
  * (an unknown variable stays as it is), FastAPI `{"detail": ...}` errors (422 with a pydantic-style
  * array for a bad body or query parameter), lists newest first. No auth, as in the contract.
@@ -12,6 +12,10 @@
  * A webhook without `metadata.webhook_url` is refused with 422 on a single send; inside a batch it
  * becomes a failed notification. A batch recipient whose email is invalid gets no notification at
  * all and counts as failed (the service fails to build its request).
+ *
+ * Template updates behave like the service's: PUT changes only the fields given (not `version`),
+ * answers `{template, message}`, and answers a missing id with 500 "Failed to update template"
+ * (not 404); DELETE answers `{message}` or 404; render fills `{{name}}` in subject, content and html.
  *
  * Every notification, template and batch stays in memory for tests to inspect (or edit). Every
  * request is logged. Faults can be injected, optionally only for some requests (method, path):
@@ -533,6 +537,44 @@ export async function startFakeNotificationService(): Promise<FakeNotificationSe
     return { status: 200, body: { template: t, message: 'Template created successfully' } };
   }
 
+  /** `update_template`: only the fields given change; a missing id is a 500, as in the service. */
+  function updateTemplate(id: string, body: unknown): Reply {
+    if (!isObject(body)) return detail(422, [issue('body', [], 'model_attributes_type', 'Input should be a valid dictionary or object to extract fields from', body)]);
+    const issues: Issue[] = [];
+    for (const k of ['name', 'description', 'subject', 'content', 'html_content']) optionalString(body, k, issues);
+    optionalStringList(body, 'variables', issues);
+    optionalEnum(body, 'status', TEMPLATE_STATUSES, issues);
+    optionalDict(body, 'metadata', issues);
+    if (issues.length) return detail(422, issues);
+    const t = templates.find((x) => x.template_id === id);
+    if (!t) return detail(500, 'Failed to update template');
+    for (const k of ['name', 'description', 'subject', 'content', 'html_content', 'variables', 'status', 'metadata'] as const) {
+      if (body[k] !== undefined && body[k] !== null) (t as unknown as Record<string, unknown>)[k] = body[k];
+    }
+    t.updated_at = now();
+    return { status: 200, body: { template: t, message: 'Template updated successfully' } };
+  }
+
+  /** `POST /templates/{id}/render`: the template's texts with `{{name}}` filled from `variables`. */
+  function renderStored(id: string, body: unknown): Reply {
+    if (!isObject(body)) return detail(422, [issue('body', [], 'model_attributes_type', 'Input should be a valid dictionary or object to extract fields from', body)]);
+    const issues: Issue[] = [];
+    optionalDict(body, 'variables', issues);
+    if (issues.length) return detail(422, issues);
+    const t = templates.find((x) => x.template_id === id);
+    if (!t) return detail(404, 'Template not found');
+    const variables = (body.variables as Record<string, unknown> | undefined) ?? {};
+    return {
+      status: 200,
+      body: {
+        template_id: id,
+        subject: t.subject ? renderTemplate(t.subject, variables) : null,
+        content: renderTemplate(t.content, variables),
+        html_content: t.html_content ? renderTemplate(t.html_content, variables) : null,
+      },
+    };
+  }
+
   function listTemplates(q: Record<string, string>): Reply {
     const issues: Issue[] = [];
     const type = enumParam(q, 'type', NOTIFICATION_TYPES, issues);
@@ -574,10 +616,20 @@ export async function startFakeNotificationService(): Promise<FakeNotificationSe
       return methodNotAllowed;
     }
     // Fixed paths are matched before `/{notification_id}`, as in main.py.
+    const render = /^\/api\/v1\/notifications\/templates\/([^/]+)\/render$/.exec(path);
+    if (render) return method === 'POST' ? renderStored(decodeURIComponent(render[1]!), req.body) : methodNotAllowed;
     const tpl = /^\/api\/v1\/notifications\/templates\/([^/]+)$/.exec(path);
     if (tpl) {
+      const id = decodeURIComponent(tpl[1]!);
+      if (method === 'PUT') return updateTemplate(id, req.body);
+      if (method === 'DELETE') {
+        const i = templates.findIndex((x) => x.template_id === id);
+        if (i < 0) return detail(404, 'Template not found');
+        templates.splice(i, 1);
+        return { status: 200, body: { message: 'Template deleted successfully' } };
+      }
       if (method !== 'GET') return methodNotAllowed;
-      const t = templates.find((x) => x.template_id === decodeURIComponent(tpl[1]!));
+      const t = templates.find((x) => x.template_id === id);
       return t ? { status: 200, body: t } : detail(404, 'Template not found');
     }
     const batch = /^\/api\/v1\/notifications\/batch\/([^/]+)$/.exec(path);

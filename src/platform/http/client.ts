@@ -49,6 +49,10 @@ export interface PlatformClient {
   get<T>(path: string, query: Query, schema: z.ZodType<T>): Promise<T>;
   /** Not retried: a POST is not assumed idempotent. */
   post<T>(path: string, body: unknown, schema: z.ZodType<T>): Promise<T>;
+  /** Not retried (like POST): the caller decides whether repeating the change is safe. */
+  put<T>(path: string, body: unknown, schema: z.ZodType<T>): Promise<T>;
+  /** Not retried: a retry after a lost answer would report the deletion as a 404. */
+  delete<T>(path: string, schema: z.ZodType<T>): Promise<T>;
 }
 
 const DETAIL_MAX = 200;
@@ -70,7 +74,7 @@ export function createPlatformClient(opts: PlatformClientOptions): PlatformClien
   const fail = (status: number, code: PlatformErrorCode, what: string, why: string) =>
     new PlatformError(opts.service, status, code, redact(`${opts.service} ${what}: ${why}`, opts.secret));
 
-  async function once<T>(method: 'GET' | 'POST', path: string, url: string, body: unknown, schema: z.ZodType<T>): Promise<T> {
+  async function once<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, url: string, body: unknown, schema: z.ZodType<T>): Promise<T> {
     const what = `${method} ${path}`;
     let res: Dispatcher.ResponseData;
     let text: string;
@@ -122,6 +126,8 @@ export function createPlatformClient(opts: PlatformClientOptions): PlatformClien
       }
     },
     post: (path, body, schema) => once('POST', path, `${base}${path}`, body ?? {}, schema),
+    put: (path, body, schema) => once('PUT', path, `${base}${path}`, body ?? {}, schema),
+    delete: (path, schema) => once('DELETE', path, `${base}${path}`, undefined, schema),
   };
 }
 

@@ -439,3 +439,64 @@ export const inbox = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.source, t.messageId] })],
 );
+
+/**
+ * Message templates: the current content of each, with `version` counting its saves. Every save
+ * also writes a template_versions row, so any version stays readable (caches key on id + version).
+ * `variables` holds the root names the subject, body and HTML read.
+ */
+export const templates = sqliteTable(
+  'templates',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    channel: text('channel').notNull(),
+    subject: text('subject'),
+    body: text('body').notNull(),
+    html: text('html'),
+    templateVars: json<Record<string, string>>('template_vars').notNull(),
+    status: text('status').notNull().default('active'),
+    version: integer('version').notNull().default(1),
+    variables: json<string[]>('variables').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), uniqueIndex('templates_ws_name_uq').on(t.workspaceId, t.name)],
+);
+
+/** The content of every saved version of a template (the current one included). */
+export const templateVersions = sqliteTable(
+  'template_versions',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    templateId: text('template_id').notNull(),
+    version: integer('version').notNull(),
+    subject: text('subject'),
+    body: text('body').notNull(),
+    html: text('html'),
+    templateVars: json<Record<string, string>>('template_vars').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.templateId, t.version] })],
+);
+
+/** Rendered or adapted copies for one person, reused until `expires_at`. */
+export const personalizationCache = sqliteTable(
+  'personalization_cache',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    cacheKey: text('cache_key').notNull(),
+    userId: text('user_id').notNull(),
+    templateId: text('template_id'),
+    templateVersion: integer('template_version'),
+    mode: text('mode').notNull(),
+    result: json<unknown>('result').notNull(),
+    createdAt: ts('created_at').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.cacheKey] }), index('personalization_cache_ws_user_idx').on(t.workspaceId, t.userId)],
+);
