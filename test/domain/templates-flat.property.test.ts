@@ -17,6 +17,9 @@ const filter = fc.oneof(
   literal.map((l) => ` | default: ${l}`),
   fc.constant(' | raw'),
   fc.constant(' | upcase'),
+  fc.constant(' | downcase'),
+  fc.constant(' | capitalize'),
+  fc.constant(' | size'),
   fc.constant(' | default: "x", allow_false: true'),
   fc.constant(''),
 );
@@ -26,7 +29,19 @@ const output = fc.oneof(
   fc.constant('{{- first_name -}}'),
 );
 const text = fc.string({ maxLength: 8 }).map((s) => s.replace(/[{}%]/g, ''));
-const piece = fc.oneof({ weight: 4, arbitrary: output }, { weight: 4, arbitrary: text }, { weight: 1, arbitrary: fc.constant('{% if flag %}F{% endif %}') });
+const operand = fc.oneof(paths, literal, fc.constantFrom('nil', 'true', 'empty'));
+const condition = fc.oneof(
+  operand,
+  fc.tuple(operand, fc.constantFrom('==', '!=', '>', 'contains'), operand).map(([a, op, b]) => `${a} ${op} ${b}`),
+  fc.tuple(operand, operand).map(([a, b]) => `${a} and ${b}`),
+);
+const flatPiece = fc.oneof({ weight: 4, arbitrary: output }, { weight: 4, arbitrary: text });
+const block = fc
+  .tuple(condition, fc.array(flatPiece, { maxLength: 3 }), fc.option(fc.tuple(condition, fc.array(flatPiece, { maxLength: 2 }))), fc.option(fc.array(flatPiece, { maxLength: 2 })))
+  .map(([c, body, elsif, otherwise]) =>
+    `{% if ${c} %}${body.join('')}${elsif ? `{% elsif ${elsif[0]} %}${elsif[1].join('')}` : ''}${otherwise ? `{% else %}${otherwise.join('')}` : ''}{% endif %}`,
+  );
+const piece = fc.oneof({ weight: 4, arbitrary: output }, { weight: 4, arbitrary: text }, { weight: 2, arbitrary: block }, { weight: 1, arbitrary: fc.constant('{% unless flag %}U{% endunless %}') });
 const template = fc.array(piece, { minLength: 1, maxLength: 6 }).map((ps) => ps.join(''));
 
 const scalar = fc.oneof(
@@ -68,7 +83,7 @@ describe('flat template renderer', () => {
         fc.pre(compiles);
         expect(outcome(src, kind, true, d, fallback)).toEqual(outcome(src, kind, false, d, fallback));
       }),
-      { numRuns: 3000 },
+      { numRuns: 4000 },
     );
   });
 

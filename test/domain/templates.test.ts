@@ -67,6 +67,14 @@ describe('template engine', () => {
     const t = compileTemplate('{% assign n = 3 %}{{ first_name }}{% for p in picks %}{{ p }}{% endfor %}{{ n }}{% if vip %}{% endif %}');
     expect([...t.variables].sort()).toEqual(['first_name', 'picks', 'vip']);
   });
+
+  it('names the variables read only through outputs that give a default', () => {
+    const defaulted = (src: string) => [...compileTemplate(src).defaulted].sort();
+    expect(defaulted('{{ coupon | default: "none" }} {{ user.tier | upcase | default: "free" }}')).toEqual(['coupon', 'user']);
+    expect(defaulted('{{ coupon | default: "none" }}\n{{ coupon }}')).toEqual([]);
+    expect(defaulted('{% if coupon %}{{ coupon | default: "x" }}{% endif %}')).toEqual([]);
+    expect(defaulted('{{ a | append: b | default: "x" }}')).toEqual(['a']);
+  });
 });
 
 describe('variants', () => {

@@ -40,6 +40,11 @@ export class TemplateError extends Error {
 export interface CompiledTemplate {
   /** Root names of the variables the template reads from its data (loop and assigned names excluded). */
   readonly variables: readonly string[];
+  /**
+   * The roots of `variables` that are read only by outputs giving a default
+   * (`{{ coupon | default: "none" }}`): the template works when nothing provides them.
+   */
+  readonly defaulted: readonly string[];
   /** `fallback` is read for names `data` does not have (e.g. campaign-wide values under per-person ones). */
   render(data: Record<string, unknown>, fallback?: Record<string, unknown>): string;
 }
@@ -87,11 +92,15 @@ export function compileTemplate(source: string, kind: TemplateKind = 'text', opt
   } catch (err) {
     throw new TemplateError(describe(err));
   }
-  const globals = Object.keys(liquid.analyzeSync(templates).globals);
+  const analysis = liquid.analyzeSync(templates);
+  const globals = Object.keys(analysis.globals);
+  const defaultedAt = defaultedOutputPositions(templates, new Set(globals));
+  const defaulted = globals.filter((g) => analysis.globals[g]!.every((v) => defaultedAt.has(`${v.location.row}:${v.location.col}`)));
   requirePrintedVariables(templates, new Set(globals), liquid);
   const flat = options.direct === false ? null : flatRenderer(templates, liquid, REQUIRED_FILTER, MEMORY_LIMIT);
   return {
     variables: globals,
+    defaulted,
     render(data, fallback) {
       if (flat) {
         const out = flat(data, fallback);
@@ -146,6 +155,26 @@ function requirePrintedVariables(templates: Template[], globals: Set<string>, li
     );
     value.filters.unshift(check);
   }
+}
+
+/**
+ * Where each printed global variable with a `default` filter starts (`row:col`), matching the
+ * locations liquidjs's analysis gives each read of a variable.
+ */
+function defaultedOutputPositions(templates: Template[], globals: Set<string>): Set<string> {
+  const at = new Set<string>();
+  for (const node of walk(templates)) {
+    if (!(node instanceof Output)) continue;
+    const value = node.value;
+    if (!value.filters.some((f) => f.name === 'default')) continue;
+    const [only, ...rest] = value.initial.postfix as unknown as Array<{ literalPath?: unknown; getPosition?: () => number[] }>;
+    if (!only || rest.length > 0 || typeof only.getPosition !== 'function') continue;
+    const path = Array.isArray(only.literalPath) ? (only.literalPath as unknown[]).map(String) : null;
+    if (!path || !path.length || !globals.has(path[0]!)) continue;
+    const [row, col] = only.getPosition();
+    at.add(`${row}:${col}`);
+  }
+  return at;
 }
 
 /** Every node of a parsed template, nested tags included. */
