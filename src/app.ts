@@ -11,7 +11,7 @@ import { DEFAULT_PRICES, deliveryHandlers } from './engine/delivery/index.js';
 import { createRateGate } from './engine/delivery/rate-limit.js';
 import type { JobHandler } from './engine/worker.js';
 import { createPlatform } from './platform/index.js';
-import { createSegmentInterpreter } from './platform/llm/index.js';
+import { createCopywriter, createSegmentInterpreter } from './platform/llm/index.js';
 import { openStore, type OpenedStore } from './store/open.js';
 
 export interface App {
@@ -37,8 +37,9 @@ export async function buildApp(config: Config, deps: { log: Logger; clock?: Cloc
     log: deps.log,
     settings: { sendsEnabled: config.SENDS_ENABLED, readOnly: config.READ_ONLY, defaultWorkspace: config.DEFAULT_WORKSPACE },
     delivery,
-    interpreters: { segments: await createSegmentInterpreter(config) },
+    interpreters: { segments: await createSegmentInterpreter(config), copywriter: await createCopywriter(config) },
     platform: platform.sources,
+    notificationTemplates: platform.notificationTemplates,
   };
   const jobHandlers = config.SENDS_ENABLED
     ? deliveryHandlers({

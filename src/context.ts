@@ -4,7 +4,8 @@
 import type { Channel } from './domain/campaign.js';
 import type { PressurePolicy } from './domain/delivery/pressure.js';
 import type { Clock, Logger, Principal, Store } from './domain/ports.js';
-import type { PlatformSources } from './domain/platform.js';
+import type { NotificationTemplates, PlatformSources } from './domain/platform.js';
+import type { Copywriter } from './domain/personalization/adapt.js';
 import type { SegmentInterpreter } from './domain/segments/interpret.js';
 
 export interface Settings {
@@ -31,9 +32,12 @@ export interface AppContext {
   log: Logger;
   settings: Settings;
   delivery: DeliverySettings;
-  interpreters: { segments: SegmentInterpreter };
+  /** Natural-language segments; the copywriter of personalize_message `adapt` (null without ANTHROPIC_API_KEY: rules only). */
+  interpreters: { segments: SegmentInterpreter; copywriter: Copywriter | null };
   /** Account, subscription and memory data: the platform's services when configured, else our tables. */
   platform: PlatformSources;
+  /** The notification service's own templates; null when NOTIFICATION_SERVICE_URL is not configured. */
+  notificationTemplates: NotificationTemplates | null;
 }
 
 /** Built per call: the app context plus who is calling and the call's controls. */

@@ -1,17 +1,24 @@
 /** Every tool, explicitly. Config may filter this list (read-only, sends disabled) before registration. */
 import cancelSchedule from './cancel_schedule.js';
 import createCampaign from './create_campaign.js';
+import createTemplate from './create_template.js';
 import defineSegment from './define_segment.js';
 import defineSegmentNl from './define_segment_nl.js';
 import listCampaigns from './list_campaigns.js';
+import listPlatformTemplates from './list_platform_templates.js';
 import listSegmentMembers from './list_segment_members.js';
 import listScheduledSends from './list_scheduled_sends.js';
 import listSegments from './list_segments.js';
+import listTemplates from './list_templates.js';
+import managePlatformTemplate from './manage_platform_template.js';
+import personalizeMessage from './personalize_message.js';
 import previewSegment from './preview_segment.js';
+import previewTemplate from './preview_template.js';
 import refreshScores from './refresh_scores.js';
 import scheduleSend from './schedule_send.js';
 import updateCampaignStatus from './update_campaign_status.js';
 import updateSuppression from './update_suppression.js';
+import updateTemplate from './update_template.js';
 
 export const tools = [
   createCampaign,
@@ -27,4 +34,11 @@ export const tools = [
   cancelSchedule,
   listScheduledSends,
   updateSuppression,
+  createTemplate,
+  updateTemplate,
+  listTemplates,
+  previewTemplate,
+  personalizeMessage,
+  listPlatformTemplates,
+  managePlatformTemplate,
 ] as const;

@@ -27,14 +27,15 @@ const people: Person[] = Array.from({ length: USERS }, (_, i) => ({
 const suppressed = people.filter((_, i) => i % 25 === 0 && i % 10 !== 0).map((p) => p.id);
 const eligible = people.filter((p, i) => i % 10 !== 0 && !suppressed.includes(p.id)).map((p) => p.id);
 
-const workerEnv = (url: string) => ({
+const workerEnv = (url: string, workers: number) => ({
   DATABASE_URL: url,
   LOG_LEVEL: process.env.CRASH_TEST_LOG ?? 'warn',
   FREQUENCY_CAP_PER_DAY: '0',
   FREQUENCY_CAP_PER_WEEK: '0',
   QUIET_HOURS: 'off',
-  // Slow enough that kills land mid-send; short lease and recovery so restarts resume quickly.
-  SEND_RATE_PER_SECOND: 'email=3000',
+  // Slow enough that kills land mid-send (about 3000 messages/s in all, however many workers share
+  // it); short lease and recovery so restarts resume quickly.
+  SEND_RATE_PER_SECOND: `email=${Math.round(3000 / workers)}`,
   JOB_LEASE_MS: '2000',
   SEND_RECOVERY_AFTER_MS: '1500',
   PLATFORM_TIMEOUT_MS: '500',
@@ -107,7 +108,7 @@ describe.each(await dialects())('sends survive SIGKILL on %s', (dialect) => {
     const workers = dialect === 'postgres' ? 2 : 1;
     const running: Array<RunningCli | null> = Array.from({ length: workers }, () => null);
     const startOne = async (i: number) => {
-      const w = startCli(['worker'], workerEnv(db.url));
+      const w = startCli(['worker'], workerEnv(db.url, workers));
       running[i] = w;
       await w.waitFor(/worker running/, 30_000);
     };

@@ -77,9 +77,14 @@ export function variantProblems(v: VariantContent): string[] {
   return unknown.length ? [`uses variables nothing provides: ${unknown.map((u) => `{{${u}}}`).join(', ')}`] : [];
 }
 
-/** Renders a compiled variant for one person; throws TemplateError (with `variable`) when a printed value is missing. */
-export function renderVariant(c: CompiledVariant, p: RecipientProfile, channel: Channel): RenderedMessage {
+/**
+ * Renders a compiled variant for one person; throws TemplateError (with `variable`) when a printed
+ * value is missing. `context` adds roots beyond the profile (subscription, scores, memories, ...:
+ * see ../personalization/variables.ts); profile names win over it.
+ */
+export function renderVariant(c: CompiledVariant, p: RecipientProfile, channel: Channel, context?: Record<string, unknown>): RenderedMessage {
   const data = profileData(p);
+  if (context) for (const [k, v] of Object.entries(context)) if (!(k in data)) data[k] = v;
   const field = (name: string, t: CompiledTemplate) => {
     try {
       return t.render(data, c.vars);
