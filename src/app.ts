@@ -47,6 +47,7 @@ export async function buildApp(config: Config, deps: { log: Logger; clock?: Cloc
         clock,
         log: deps.log,
         channel: platform.channel,
+        platform: platform.sources,
         rates: createRateGate(delivery.ratePerSecond),
         policy: delivery.policy,
         prices: delivery.prices,

@@ -28,8 +28,6 @@ export interface EventRepo {
   insert(workspaceId: string, events: TrackedEvent[]): Promise<number>;
   /** Recomputes every per-user aggregate of a workspace from its raw events (after bulk loads). */
   rebuildAggregates(workspaceId: string): Promise<void>;
-  /** A person's most recent event of a type, or null. */
-  latest(workspaceId: string, userId: string, eventType: string): Promise<TrackedEvent | null>;
   /** Every event of a type with its value (0 when absent), ordered by user then time. */
   valuesOfType(workspaceId: string, eventType: string): Promise<ValueEvent[]>;
 }

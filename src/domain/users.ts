@@ -51,7 +51,20 @@ export interface MessageHistoryEntry {
   engagement: string[];
 }
 
+/** What templates may read about a person beyond the profile, for many people at once (see ../services/person-context.ts). */
+export interface ContextRow {
+  subscription: { tier: string; status: string; credits_remaining: number; is_trial: boolean };
+  last_event_at: string | null;
+  total_events: number;
+  scores: ScoreRecord | null;
+  last_purchase: { at: string; properties: Record<string, unknown> } | null;
+  /** Most important first, then newest; at most the number asked for. */
+  memories: MemoryFact[];
+}
+
 export interface UserRepo {
+  /** ContextRow per user id found (ids not found are absent), in a few queries whatever the number of ids. */
+  contextOf(workspaceId: string, userIds: readonly string[], opts: { memoriesPerUser: number }): Promise<Map<string, ContextRow>>;
   get(workspaceId: string, userId: string): Promise<UserRecord | null>;
   eventSummary(workspaceId: string, userId: string): Promise<EventTypeSummary[]>;
   scores(workspaceId: string, userId: string): Promise<ScoreRecord | null>;

@@ -8,10 +8,11 @@ import type { HandlerContext } from '../context.js';
 import type { Campaign, Channel, Variant } from '../domain/campaign.js';
 import { assignVariant } from '../domain/delivery/ledger.js';
 import { CAP_LOOKBACK_MS, decide, DROP_RULES } from '../domain/delivery/pressure.js';
-import { renderMessage, TemplateError, type RenderedMessage } from '../domain/delivery/render.js';
+import { renderMessage, TemplateError, variantVariables, type RenderedMessage } from '../domain/delivery/render.js';
 import { DomainError, notFound } from '../domain/errors.js';
 import { audienceRules } from '../domain/segments/audience.js';
 import { localPlannedTime } from '../engine/delivery/fire.js';
+import { contextRoots, personContexts, type ContextRoot } from './person-context.js';
 import { firstRun, type SendRequest } from './sends.js';
 
 export interface SendPreview {
@@ -74,6 +75,9 @@ export async function previewSend(ctx: HandlerContext, req: SendRequest, campaig
   let first: number | null = null;
   let last: number | null = null;
 
+  // Templates reading more than the profile get it per page, as the dispatcher does per batch.
+  const roots = new Set<ContextRoot>();
+  for (const v of variants) for (const r of contextRoots(variantVariables(v))) roots.add(r);
   let cursor: string | undefined;
   let seen = 0;
   for (;;) {
@@ -84,6 +88,7 @@ export async function previewSend(ctx: HandlerContext, req: SendRequest, campaig
     const recent = capped
       ? await ctx.store.ledger.recentSends(ws, page.members.map((m) => m.id), new Date(now.getTime() - CAP_LOOKBACK_MS))
       : new Map<string, Date[]>();
+    const contexts = roots.size > 0 ? await personContexts(ctx, ws, page.members.map((m) => m.id), roots, { id: campaign.id, name: campaign.name }) : null;
     for (const r of page.members) {
       const userId = r.id;
       const plannedFor = req.timing.kind === 'local_time' ? localPlannedTime(req.timing.local, r.timezone, fireAt) : fireAt;
@@ -109,7 +114,7 @@ export async function previewSend(ctx: HandlerContext, req: SendRequest, campaig
       const variant = assignVariant(variants, campaign.id, userId);
       let content: RenderedMessage;
       try {
-        content = renderMessage(variant, { ...r, id: userId }, channel);
+        content = renderMessage(variant, { ...r, id: userId }, channel, contexts?.get(userId)?.data);
       } catch (err) {
         if (!(err instanceof TemplateError)) throw err;
         dropped.missing_variable++;

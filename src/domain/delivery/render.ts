@@ -9,10 +9,10 @@
  * message with the variable's name, unless the template gives a default.
  */
 import type { Channel } from '../campaign.js';
+import { PROFILE_VARIABLES, unknownVariables } from '../personalization/variables.js';
 import { compileTemplate, TemplateError, type CompiledTemplate } from '../templates/engine.js';
 
-/** Profile fields a message may use. */
-export const PROFILE_VARIABLES = ['user_id', 'user_name', 'first_name', 'email', 'tier', 'country', 'locale', 'timezone'] as const;
+export { PROFILE_VARIABLES };
 
 export interface RecipientProfile {
   id: string;
@@ -71,10 +71,20 @@ export function variantProblems(v: VariantContent): string[] {
   } catch (err) {
     return [(err as Error).message];
   }
-  const known = new Set<string>([...PROFILE_VARIABLES, 'user', ...Object.keys(v.template_vars)]);
-  const used = [compiled.subject, compiled.text, compiled.html].flatMap((t) => (t ? t.variables : []));
-  const unknown = [...new Set(used.filter((u) => !known.has(u)))];
+  // A variable printed only with a default works when nothing provides it.
+  const required = [compiled.subject, compiled.text, compiled.html].flatMap((t) => (t ? t.variables.filter((x) => !t.defaulted.includes(x)) : []));
+  const unknown = unknownVariables(required, v.template_vars);
   return unknown.length ? [`uses variables nothing provides: ${unknown.map((u) => `{{${u}}}`).join(', ')}`] : [];
+}
+
+/** The root names a compiled variant reads (subject, text and HTML together). */
+export function variablesOf(c: CompiledVariant): string[] {
+  return [...new Set([c.subject, c.text, c.html].flatMap((t) => (t ? t.variables : [])))];
+}
+
+/** The root names a variant reads, compiling it once per variant object (as renderMessage does). */
+export function variantVariables(v: VariantContent): string[] {
+  return variablesOf(compiledOf(v));
 }
 
 /**
@@ -106,13 +116,17 @@ const compiled = new WeakMap<VariantContent, CompiledVariant>();
  * Renders a variant for one person, compiling it once per variant object (a campaign read anew
  * compiles anew, so an edited template is never served stale). Throws TemplateError.
  */
-export function renderMessage(v: VariantContent, p: RecipientProfile, channel: Channel): RenderedMessage {
+export function renderMessage(v: VariantContent, p: RecipientProfile, channel: Channel, context?: Record<string, unknown>): RenderedMessage {
+  return renderVariant(compiledOf(v), p, channel, context);
+}
+
+function compiledOf(v: VariantContent): CompiledVariant {
   let c = compiled.get(v);
   if (!c) {
     c = compileVariant(v);
     compiled.set(v, c);
   }
-  return renderVariant(c, p, channel);
+  return c;
 }
 
 /**

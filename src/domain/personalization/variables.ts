@@ -6,7 +6,8 @@
  * Delivery renders the profile variables for every message at send time; the others come from
  * the user 360 and are filled by `personalize_message` and `preview_template`.
  */
-import { PROFILE_VARIABLES } from '../delivery/render.js';
+/** Profile fields every message may use (also under `user.*`). */
+export const PROFILE_VARIABLES = ['user_id', 'user_name', 'first_name', 'email', 'tier', 'country', 'locale', 'timezone'] as const;
 
 /** Root names beyond the profile, with what each holds (shown in errors and tool descriptions). */
 export const CONTEXT_VARIABLES = {

@@ -3,11 +3,14 @@ import type { Channel } from '../../domain/campaign.js';
 import type { DeliveryChannel } from '../../domain/delivery/channel.js';
 import type { PlatformCredits } from '../../domain/delivery/credits.js';
 import type { PressurePolicy } from '../../domain/delivery/pressure.js';
+import type { PlatformSources } from '../../domain/platform.js';
 import type { Clock, Logger, Store } from '../../domain/ports.js';
 import type { RateGate } from './rate-limit.js';
 
 export interface DeliveryDeps {
   store: Store;
+  /** Subscription and memory data templates may read (the platform's services when configured). */
+  platform: PlatformSources;
   channel: DeliveryChannel;
   clock: Clock;
   log: Logger;

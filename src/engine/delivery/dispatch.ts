@@ -13,9 +13,10 @@ import type { DeliveryResult, OutboundMessage } from '../../domain/delivery/chan
 import { assignVariant, retryDelayMs } from '../../domain/delivery/ledger.js';
 import type { DueMessage, LedgerClaim, LedgerOutcome, RangeQuery } from '../../domain/delivery/ports.js';
 import { CAP_LOOKBACK_MS, decide } from '../../domain/delivery/pressure.js';
-import { renderMessage, TemplateError, type RenderedMessage } from '../../domain/delivery/render.js';
+import { renderMessage, TemplateError, variantVariables, type RenderedMessage } from '../../domain/delivery/render.js';
 import type { Schedule } from '../../domain/delivery/schedule.js';
 import type { Job } from '../../domain/jobs.js';
+import { contextRoots, personContexts, type ContextRoot } from '../../services/person-context.js';
 import type { JobControl, JobOutcome } from '../worker.js';
 import { finalizeKey, type DeliveryDeps } from './deps.js';
 
@@ -141,12 +142,15 @@ async function sendBatch(d: DeliveryDeps, ws: string, campaign: Campaign, schedu
   // 4. Render; then, a slice at a time as the channel's rate allows: claim, send, settle.
   const claims: Claimed[] = [];
   const metadata = new Map<string, OutboundMessage['metadata']>();
-  for (const c of accepted) {
-    const variant = variantOf(campaign, schedule, c.row);
+  const variants = accepted.map((c) => variantOf(campaign, schedule, c.row));
+  const contexts = await batchContexts(d, ws, campaign, variants, accepted.map((c) => c.row.userId));
+  for (const [i, c] of accepted.entries()) {
+    const variant = variants[i]!;
     let content: RenderedMessage;
     try {
       const u = c.row.user;
-      content = renderMessage(variant, { id: c.row.userId, name: u.name, email: u.email, tier: u.tier, country: u.country, locale: u.locale, timezone: u.timezone }, c.channel);
+      const profile = { id: c.row.userId, name: u.name, email: u.email, tier: u.tier, country: u.country, locale: u.locale, timezone: u.timezone };
+      content = renderMessage(variant, profile, c.channel, contexts?.get(c.row.userId)?.data);
     } catch (err) {
       if (!(err instanceof TemplateError)) throw err;
       // Missing data is this person's problem, not a reason to retry: fail it with the variable's name.
@@ -176,6 +180,17 @@ async function sendBatch(d: DeliveryDeps, ws: string, campaign: Campaign, schedu
 }
 
 type Claimed = LedgerClaim & { message: OutboundMessage };
+
+/**
+ * What the batch's templates read beyond the profile (scores, last purchase, memories, ...), for
+ * all its people in a few queries; null when they read nothing more (the common, cheapest case).
+ */
+async function batchContexts(d: DeliveryDeps, ws: string, campaign: Campaign, variants: Variant[], userIds: string[]) {
+  const roots = new Set<ContextRoot>();
+  for (const v of new Set(variants)) for (const r of contextRoots(variantVariables(v))) roots.add(r);
+  if (roots.size === 0) return null;
+  return personContexts(d, ws, userIds, roots, { id: campaign.id, name: campaign.name });
+}
 
 /** Groups claims by channel and cuts them into slices of what each channel's rate allows now (waiting as needed). */
 async function* slicesAtRate(d: DeliveryDeps, claims: Claimed[]): AsyncGenerator<Claimed[]> {

@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { eventValue, type EventRepo } from '../../domain/events.js';
 import type { Clock } from '../../domain/ports.js';
 import type { Executor } from '../executor.js';
@@ -54,17 +54,6 @@ export function eventRepo(x: Executor, clock: Clock): EventRepo {
           }
         }
         return inserted;
-      }),
-
-    latest: (workspaceId, userId, eventType) =>
-      x.run(async (db) => {
-        const [r] = await db
-          .select()
-          .from(e)
-          .where(and(eq(e.workspaceId, workspaceId), eq(e.userId, userId), eq(e.type, eventType)))
-          .orderBy(desc(e.occurredAt))
-          .limit(1);
-        return r ? { id: r.id, user_id: r.userId, type: r.type, properties: r.properties, occurred_at: r.occurredAt, source: r.source } : null;
       }),
 
     valuesOfType: (workspaceId, eventType) =>

@@ -1,11 +1,30 @@
-import { and, desc, eq, inArray } from 'drizzle-orm';
+import { and, desc, eq, inArray, lte, sql, sum } from 'drizzle-orm';
 import type { MemoryFact } from '../../domain/platform.js';
-import type { UserRepo } from '../../domain/users.js';
-import type { Executor } from '../executor.js';
+import type { ContextRow, ScoreRecord, UserRepo } from '../../domain/users.js';
+import type { Db, Executor } from '../executor.js';
 import { containsText, startsWith } from '../like.js';
 
+type MemoryRow = typeof import('../schema/sqlite.js').memories.$inferSelect;
+type ScoreRow = typeof import('../schema/sqlite.js').userScores.$inferSelect;
+
 export function userRepo(x: Executor): UserRepo {
-  const { users: u, userEventSummary: s, userScores: sc, memories: mem, messages: m, engagementEvents: g } = x.t;
+  const { users: u, userEventSummary: s, userScores: sc, memories: mem, messages: m, engagementEvents: g, events: e } = x.t;
+
+  /** Each user's `perUser` most important (then newest) memories. */
+  const topMemories = async (db: Db, ws: string, ids: string[], perUser: number) => {
+      const ranked = db
+        .select({
+          workspaceId: mem.workspaceId, id: mem.id, userId: mem.userId, memoryType: mem.memoryType, subject: mem.subject, predicate: mem.predicate,
+          objectValue: mem.objectValue, eventType: mem.eventType, content: mem.content, importance: mem.importance, confidence: mem.confidence,
+          createdAt: mem.createdAt,
+          rank: sql<number>`row_number() over (partition by ${mem.userId} order by ${mem.importance} desc, ${mem.createdAt} desc)`.as('rank'),
+        })
+        .from(mem)
+        .where(and(eq(mem.workspaceId, ws), inArray(mem.userId, ids)))
+        .as('ranked');
+      const rows = await db.select().from(ranked).where(lte(ranked.rank, perUser));
+      return rows.sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : Number(a.rank) - Number(b.rank))) as unknown as MemoryRow[];
+  };
 
   return {
     get: (ws, id) =>
@@ -41,18 +60,51 @@ export function userRepo(x: Executor): UserRepo {
     scores: (ws, id) =>
       x.run(async (db) => {
         const [r] = await db.select().from(sc).where(and(eq(sc.workspaceId, ws), eq(sc.userId, id))).limit(1);
-        if (!r) return null;
-        return {
-          recency_days: r.recencyDays,
-          frequency: r.frequency,
-          monetary: r.monetary,
-          rfm: r.rfmR !== null && r.rfmF !== null && r.rfmM !== null ? { r: r.rfmR, f: r.rfmF, m: r.rfmM } : null,
-          rfm_segment: r.rfmSegment,
-          churn_risk: r.churnRisk,
-          expected_purchases_90d: r.expectedPurchases90d,
-          predicted_ltv: r.predictedLtv,
-          computed_at: r.computedAt.toISOString(),
-        };
+        return r ? toScore(r) : null;
+      }),
+
+    contextOf: (ws, ids, { memoriesPerUser }) =>
+      x.run(async (db) => {
+        const out = new Map<string, ContextRow>();
+        if (ids.length === 0) return out;
+        const list = [...ids];
+        const people = await db
+          .select({ id: u.id, tier: u.tier, status: u.subscriptionStatus, credits: u.creditsRemaining, trial: u.isTrial, lastEventAt: u.lastEventAt })
+          .from(u)
+          .where(and(eq(u.workspaceId, ws), inArray(u.id, list)));
+        if (people.length === 0) return out;
+        const [totals, scores, purchases, memories] = await Promise.all([
+          db.select({ id: s.userId, n: sum(s.count) }).from(s).where(and(eq(s.workspaceId, ws), inArray(s.userId, list))).groupBy(s.userId),
+          db.select().from(sc).where(and(eq(sc.workspaceId, ws), inArray(sc.userId, list))),
+          // The last purchase is the event at the summary's last_at for that type (index lookups, not a scan of history).
+          db
+            .select({ id: e.userId, at: e.occurredAt, properties: e.properties })
+            .from(e)
+            .innerJoin(s, and(eq(s.workspaceId, e.workspaceId), eq(s.userId, e.userId), eq(s.eventType, e.type), eq(s.lastAt, e.occurredAt)))
+            .where(and(eq(e.workspaceId, ws), eq(e.type, 'purchase'), inArray(e.userId, list))),
+          memoriesPerUser > 0 ? topMemories(db, ws, list, memoriesPerUser) : Promise.resolve([]),
+        ]);
+        const total = new Map(totals.map((r) => [r.id, Number(r.n ?? 0)]));
+        const score = new Map(scores.map((r) => [r.userId, toScore(r)]));
+        const purchase = new Map<string, { at: string; properties: Record<string, unknown> }>();
+        for (const p of purchases) if (!purchase.has(p.id)) purchase.set(p.id, { at: p.at.toISOString(), properties: p.properties });
+        const facts = new Map<string, MemoryFact[]>();
+        for (const r of memories) {
+          const list = facts.get(r.userId) ?? [];
+          list.push(toMemory(r));
+          facts.set(r.userId, list);
+        }
+        for (const p of people) {
+          out.set(p.id, {
+            subscription: { tier: p.tier, status: p.status, credits_remaining: p.credits, is_trial: p.trial },
+            last_event_at: p.lastEventAt ? p.lastEventAt.toISOString() : null,
+            total_events: total.get(p.id) ?? 0,
+            scores: score.get(p.id) ?? null,
+            last_purchase: purchase.get(p.id) ?? null,
+            memories: facts.get(p.id) ?? [],
+          });
+        }
+        return out;
       }),
 
     memories: (ws, id, { limit, subject }) =>
@@ -60,20 +112,7 @@ export function userRepo(x: Executor): UserRepo {
         const conds = [eq(mem.workspaceId, ws), eq(mem.userId, id)];
         if (subject) conds.push(containsText(mem.subject, subject));
         const rows = await db.select().from(mem).where(and(...conds)).orderBy(desc(mem.importance), desc(mem.createdAt)).limit(limit);
-        return rows.map(
-          (r): MemoryFact => ({
-            id: r.id,
-            memory_type: r.memoryType === 'episodic' ? 'episodic' : 'factual',
-            ...(r.subject ? { subject: r.subject } : {}),
-            ...(r.predicate ? { predicate: r.predicate } : {}),
-            ...(r.objectValue ? { object_value: r.objectValue } : {}),
-            ...(r.eventType ? { event_type: r.eventType } : {}),
-            content: r.content,
-            importance: r.importance,
-            confidence: r.confidence,
-            created_at: r.createdAt.toISOString(),
-          }),
-        );
+        return rows.map(toMemory);
       }),
 
     messagingHistory: (ws, id, limit) =>
@@ -109,5 +148,34 @@ export function userRepo(x: Executor): UserRepo {
 
     distinctTimezones: (ws) =>
       x.run(async (db) => (await db.selectDistinct({ tz: u.timezone }).from(u).where(eq(u.workspaceId, ws))).map((r) => r.tz)),
+  };
+}
+
+function toScore(r: ScoreRow): ScoreRecord {
+  return {
+    recency_days: r.recencyDays,
+    frequency: r.frequency,
+    monetary: r.monetary,
+    rfm: r.rfmR !== null && r.rfmF !== null && r.rfmM !== null ? { r: r.rfmR, f: r.rfmF, m: r.rfmM } : null,
+    rfm_segment: r.rfmSegment,
+    churn_risk: r.churnRisk,
+    expected_purchases_90d: r.expectedPurchases90d,
+    predicted_ltv: r.predictedLtv,
+    computed_at: r.computedAt.toISOString(),
+  };
+}
+
+function toMemory(r: MemoryRow): MemoryFact {
+  return {
+    id: r.id,
+    memory_type: r.memoryType === 'episodic' ? 'episodic' : 'factual',
+    ...(r.subject ? { subject: r.subject } : {}),
+    ...(r.predicate ? { predicate: r.predicate } : {}),
+    ...(r.objectValue ? { object_value: r.objectValue } : {}),
+    ...(r.eventType ? { event_type: r.eventType } : {}),
+    content: r.content,
+    importance: r.importance,
+    confidence: r.confidence,
+    created_at: new Date(r.createdAt).toISOString(),
   };
 }
