@@ -30,7 +30,7 @@ Commands:
   demo [options]        seed a population and run the end-to-end story through MCP
       --users N           number of users (default 20000)
       --seed S            random seed (default 1)
-      --workspace W       workspace (default demo); its users and events are replaced
+      --workspace W       workspace (default demo); everything in it is replaced
   seed [options]        generate a deterministic synthetic population
       --users N           number of users (default 10000)
       --days D            days of event history (default 90)

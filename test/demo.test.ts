@@ -21,6 +21,15 @@ describe('agentic-campaign demo', () => {
     expect(r.stdout).toMatch(/campaign completed: \{"targeted":\d+/);
     expect(r.stdout).toContain('completed -> archived');
     expect(r.stdout).toContain("Cannot resume a campaign that is 'archived'");
+    expect(r.stdout).toMatch(/render -> "\S+, winter picks in running shoes" \(reads first_name, preferences\)/);
+    expect(r.stdout).toMatch(/adapt \(rules\) -> "Your next run starts here: 20% off running gear until Sunday\."; (\d+)\/\1 checks passed/);
+    expect(r.stdout).toMatch(/invents an offer -> alternate 1 failed the checks \(.*unsubscribe.*'90%'.*'RUN90'.*\); the plain render is returned/);
+  });
+
+  it('runs again on the same database (it starts from an empty workspace)', async () => {
+    const r = await runCli(['demo', '--users', '300'], { DATABASE_URL: db.url });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/campaign completed: \{"targeted":\d+/);
   });
 
   it('rejects bad options with a usage message', async () => {
