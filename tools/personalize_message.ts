@@ -59,6 +59,12 @@ Returns the copy, the variables and memories used, and for adapt the plain rende
         .max(10, { error: 'alternates has more than 10 entries' })
         .default([])
         .describe('adapt without a model: marketer-written versions, the first whose preference matches the person is used.'),
+      memory_subject: shortText('memory_subject', 100).optional().describe('Use facts whose subject contains this (e.g. "shoe size") instead of the most important and recent memories.'),
+      memory_event_types: z
+        .array(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, { error: 'memory_event_types[] must be event types such as "support_ticket"' }))
+        .max(5, { error: 'memory_event_types has more than 5 entries' })
+        .optional()
+        .describe('Use episodes of these event types (exact match), with or instead of memory_subject.'),
       use_cache: z.boolean({ error: 'use_cache must be true or false' }).default(true),
     }),
   output: z.object({
@@ -118,6 +124,9 @@ Returns the copy, the variables and memories used, and for adapt the plain rende
         ...(a.body !== undefined ? { body: a.body } : {}),
         ...(a.html !== undefined ? { html: a.html } : {}),
       })),
+      ...(input.memory_subject || input.memory_event_types
+        ? { memoryFocus: { ...(input.memory_subject ? { subject: input.memory_subject } : {}), ...(input.memory_event_types ? { eventTypes: input.memory_event_types } : {}) } }
+        : {}),
       useCache: input.use_cache,
     });
   },

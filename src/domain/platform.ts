@@ -55,6 +55,8 @@ export interface MemorySource {
   recent(workspaceId: string, userId: string, limit: number): Promise<MemoryFact[]>;
   /** Facts whose subject contains `subject` (case-insensitive). */
   factsBySubject(workspaceId: string, userId: string, subject: string, limit: number): Promise<MemoryFact[]>;
+  /** Episodes of exactly this event type, newest first. */
+  episodesByType(workspaceId: string, userId: string, eventType: string, limit: number): Promise<MemoryFact[]>;
 }
 
 export interface PlatformSources {

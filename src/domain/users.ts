@@ -68,7 +68,8 @@ export interface UserRepo {
   get(workspaceId: string, userId: string): Promise<UserRecord | null>;
   eventSummary(workspaceId: string, userId: string): Promise<EventTypeSummary[]>;
   scores(workspaceId: string, userId: string): Promise<ScoreRecord | null>;
-  memories(workspaceId: string, userId: string, opts: { limit: number; subject?: string }): Promise<MemoryFact[]>;
+  /** Most important first, then newest; `eventType` keeps episodes of that type only, newest first. */
+  memories(workspaceId: string, userId: string, opts: { limit: number; subject?: string; eventType?: string }): Promise<MemoryFact[]>;
   messagingHistory(workspaceId: string, userId: string, limit: number): Promise<MessageHistoryEntry[]>;
   completeIds(workspaceId: string, prefix: string, limit: number): Promise<string[]>;
   /** The distinct time zones of the workspace's users. */

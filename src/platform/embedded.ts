@@ -37,6 +37,7 @@ export function embeddedSources(store: Store): PlatformSources {
       source: 'embedded',
       recent: (ws, userId, limit) => store.users.memories(ws, userId, { limit }),
       factsBySubject: (ws, userId, subject, limit) => store.users.memories(ws, userId, { limit, subject }),
+      episodesByType: (ws, userId, eventType, limit) => store.users.memories(ws, userId, { limit, eventType }),
     },
   };
 }

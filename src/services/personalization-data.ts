@@ -10,7 +10,7 @@ import type { RecipientProfile } from '../domain/delivery/render.js';
 import { notFound } from '../domain/errors.js';
 import { CONTEXT_VARIABLES } from '../domain/personalization/variables.js';
 import type { MemoryFact } from '../domain/platform.js';
-import { contextRoots, personContexts } from './person-context.js';
+import { contextRoots, MEMORIES_PER_PERSON, personContexts, preferencesOf } from './person-context.js';
 
 export interface PersonData {
   profile: RecipientProfile;
@@ -21,7 +21,13 @@ export interface PersonData {
   digest: string;
 }
 
-export async function personData(ctx: HandlerContext, userId: string, campaign?: { id: string; name: string }): Promise<PersonData> {
+/** Which memories to use instead of the most important and recent: facts on a subject, episodes of some event types. */
+export interface MemoryFocus {
+  subject?: string;
+  eventTypes?: string[];
+}
+
+export async function personData(ctx: HandlerContext, userId: string, campaign?: { id: string; name: string }, focus?: MemoryFocus): Promise<PersonData> {
   const ws = ctx.workspaceId;
   const [user, account, subscription] = await Promise.all([
     ctx.store.users.get(ws, userId),
@@ -40,7 +46,25 @@ export async function personData(ctx: HandlerContext, userId: string, campaign?:
   };
   // The same loader sends use per batch, here for one person and every root.
   const roots = contextRoots(Object.keys(CONTEXT_VARIABLES));
-  const { data: context, memories } = (await personContexts(ctx, ws, [userId], roots, campaign)).get(userId)!;
+  const loaded = (await personContexts(ctx, ws, [userId], roots, campaign)).get(userId)!;
+  const context = loaded.data;
+  let memories = loaded.memories;
+  if (focus && (focus.subject || focus.eventTypes?.length)) {
+    memories = await focusedMemories(ctx, userId, focus);
+    context['preferences'] = preferencesOf(memories);
+    context['memories'] = memories.map((m) => ({ subject: m.subject ?? null, predicate: m.predicate ?? null, value: m.object_value ?? null, content: m.content }));
+  }
   const digest = createHash('sha256').update(JSON.stringify([profile, context, memories.map((m) => m.id)])).digest('hex');
   return { profile, context, memories, digest };
+}
+
+/** The memory service's subject search and event-type search (or our table's equivalents), without repeats. */
+async function focusedMemories(ctx: HandlerContext, userId: string, focus: MemoryFocus): Promise<MemoryFact[]> {
+  const ws = ctx.workspaceId;
+  const lists = await Promise.all([
+    focus.subject ? ctx.platform.memories.factsBySubject(ws, userId, focus.subject, MEMORIES_PER_PERSON) : [],
+    ...(focus.eventTypes ?? []).map((t) => ctx.platform.memories.episodesByType(ws, userId, t, MEMORIES_PER_PERSON)),
+  ]);
+  const seen = new Set<string>();
+  return lists.flat().filter((m) => !seen.has(m.id) && seen.add(m.id));
 }

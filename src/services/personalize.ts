@@ -15,7 +15,7 @@ import { compileVariant, renderVariant, TemplateError, type VariantContent } fro
 import { DomainError, invalidInput, notFound } from '../domain/errors.js';
 import { chooseAlternate, normalizeSubject, type AdaptBrief, type Alternate } from '../domain/personalization/adapt.js';
 import { checkAdaptation, type CheckResult, type Copy } from '../domain/personalization/guardrails.js';
-import { personData, type PersonData } from './personalization-data.js';
+import { personData, type MemoryFocus, type PersonData } from './personalization-data.js';
 
 export type PersonalizeSource =
   | { kind: 'template'; templateId: string }
@@ -30,6 +30,8 @@ export interface PersonalizeInput {
   mode: 'render' | 'adapt';
   brief: Omit<AdaptBrief, 'language'> & { language?: string };
   alternates: Alternate[];
+  /** Which memories to use (default: the most important and recent). */
+  memoryFocus?: MemoryFocus;
   useCache: boolean;
 }
 
@@ -61,7 +63,7 @@ const CACHE_TTL_MS = 7 * 86_400_000;
 
 export async function personalize(ctx: HandlerContext, input: PersonalizeInput): Promise<PersonalizeResult> {
   const { content, channel, source, campaign } = await resolveSource(ctx, input);
-  const person = await personData(ctx, input.userId, campaign);
+  const person = await personData(ctx, input.userId, campaign, input.memoryFocus);
   const compiled = compileChecked(content);
   const plain = renderFor(compiled, person, channel);
   const variablesUsed = [...new Set([compiled.subject, compiled.text, compiled.html].flatMap((t) => (t ? t.variables : [])))].sort();

@@ -279,6 +279,18 @@ export async function startFakePlatform(data: FakeData, secret = 'fake-platform-
         .slice(0, limit);
       return { status: 200, body: { memories, count: memories.length } };
     }
+    if (req.path === '/api/v1/memories/episodic/search/event_type') {
+      const missing = required(q, 'user_id', 'event_type');
+      if (missing) return missing;
+      const limit = intParam(q, 'limit', 10, 1, 100);
+      if (typeof limit !== 'number') return limit;
+      // An exact match on event_type, ordered by episode_date descending (contracts section 3).
+      const memories = (data.memories[q.user_id!]?.episodic ?? [])
+        .filter((r) => r.event_type === q.event_type)
+        .sort((a, b) => String(b.episode_date).localeCompare(String(a.episode_date)))
+        .slice(0, limit);
+      return { status: 200, body: { memories, count: memories.length } };
+    }
     return notFound;
   });
 

@@ -364,6 +364,14 @@ describe('httpMemorySource', () => {
     expect(fake.memory.requests[0]).toMatchObject({ path: '/api/v1/memories/factual/search/subject', query: { user_id: 'u1', subject: 'EMAIL', limit: '10' } });
   });
 
+  it('episodesByType(): the exact event type, newest first', async () => {
+    const source = httpMemorySource(client(fake.memory));
+    const got = await source.episodesByType(WS, 'u1', 'purchase', 5);
+    expect(got).toEqual([{ id: 'e-1', memory_type: 'episodic', event_type: 'purchase', content: 'Upgraded to the pro plan', importance: 0.7, confidence: 0.9, created_at: '2026-11-20T10:00:00' }]);
+    expect(fake.memory.requests.at(-1)).toMatchObject({ path: '/api/v1/memories/episodic/search/event_type', query: { user_id: 'u1', event_type: 'purchase', limit: '5' } });
+    expect(await source.episodesByType(WS, 'u1', 'purchas', 5)).toEqual([]);
+  });
+
   it('factsBySubject(): 500 then success is retried; 500 always is "unavailable"', async () => {
     fake.memory.inject({ status: 500 }, 1);
     expect(await httpMemorySource(client(fake.memory)).factsBySubject(WS, 'u1', 'colour', 10)).toHaveLength(1);

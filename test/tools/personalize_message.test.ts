@@ -230,6 +230,24 @@ describe.each(await dialects())('personalize_message on %s', (dialect) => {
       expect(out.memories_used).toEqual([{ id: 'mem_bea_0', type: 'factual', content: 'favorite category is Running shoes' }]);
     });
 
+    it('uses the memories asked for: facts on a subject, episodes of an event type', async () => {
+      const x = t.store.executor;
+      await x.run((db) =>
+        db.insert(x.t.memories).values([
+          { workspaceId: ws, id: 'ep_1', userId: 'bea', memoryType: 'episodic', subject: null, predicate: null, objectValue: null, eventType: 'support_ticket', content: 'Asked about a late parcel', importance: 0.4, confidence: 1, createdAt: new Date(t.clock.now().getTime() - 86_400_000) },
+          { workspaceId: ws, id: 'ep_2', userId: 'bea', memoryType: 'episodic', subject: null, predicate: null, objectValue: null, eventType: 'store_visit', content: 'Visited the Berlin store', importance: 0.9, confidence: 1, createdAt: t.clock.now() },
+        ]),
+      );
+      const template = { channel: 'sms', body: '{% for m in memories %}{{ m.content }}; {% endfor %}' };
+      const focused: any = await mcp.ok('personalize_message', { user_id: 'bea', template, memory_event_types: ['support_ticket'] });
+      expect(focused.text).toBe('Asked about a late parcel; ');
+      expect(focused.memories_used.map((m: any) => m.id)).toEqual(['ep_1']);
+      const bySubject: any = await mcp.ok('personalize_message', { user_id: 'bea', template, memory_subject: 'category' });
+      expect(bySubject.text).toBe('favorite category is Running shoes; ');
+      const all: any = await mcp.ok('personalize_message', { user_id: 'bea', template });
+      expect(all.memories_used.map((m: any) => m.id).sort()).toEqual(['ep_1', 'ep_2', 'mem_bea_0']);
+    });
+
     it('checks alternates too, and returns the plain render when none matches', async () => {
       const bad = [{ when: { preference: 'favorite category', contains: 'running' }, body: 'Running gear, 50% off: https://elsewhere.example' }];
       const rejected: any = await mcp.ok('personalize_message', { user_id: 'bea', template: TEMPLATE, mode: 'adapt', alternates: bad });

@@ -63,6 +63,13 @@ export function httpMemorySource(client: PlatformClient): MemorySource {
       );
       return r.memories.slice(0, limit).map(toFact);
     },
+    async episodesByType(_ws, userId, eventType, limit) {
+      const r = await orEmpty(
+        client.get('/api/v1/memories/episodic/search/event_type', { user_id: userId, event_type: eventType, limit: clampLimit(limit) }, subjectResponse),
+        { memories: [] },
+      );
+      return r.memories.slice(0, limit).map(toEpisode);
+    },
   };
 }
 

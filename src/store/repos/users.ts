@@ -107,11 +107,13 @@ export function userRepo(x: Executor): UserRepo {
         return out;
       }),
 
-    memories: (ws, id, { limit, subject }) =>
+    memories: (ws, id, { limit, subject, eventType }) =>
       x.run(async (db) => {
         const conds = [eq(mem.workspaceId, ws), eq(mem.userId, id)];
         if (subject) conds.push(containsText(mem.subject, subject));
-        const rows = await db.select().from(mem).where(and(...conds)).orderBy(desc(mem.importance), desc(mem.createdAt)).limit(limit);
+        if (eventType) conds.push(eq(mem.memoryType, 'episodic'), eq(mem.eventType, eventType));
+        const order = eventType ? [desc(mem.createdAt)] : [desc(mem.importance), desc(mem.createdAt)];
+        const rows = await db.select().from(mem).where(and(...conds)).orderBy(...order).limit(limit);
         return rows.map(toMemory);
       }),
 
