@@ -73,9 +73,11 @@ export function eventRepo(x: Executor, clock: Clock): EventRepo {
           select ${e.workspaceId}, ${e.userId}, ${e.type}, count(*), coalesce(sum(${e.value}), 0), min(${e.occurredAt}), max(${e.occurredAt})
           from ${e} where ${e.workspaceId} = ${workspaceId}
           group by ${e.workspaceId}, ${e.userId}, ${e.type}`);
-        await x.exec(db, sql`update ${u} set last_event_at = (
-            select max(${s.lastAt}) from ${s} where ${s.workspaceId} = ${u.workspaceId} and ${s.userId} = ${u.id}
-          ) where ${u.workspaceId} = ${workspaceId}`);
+        // Qualified by hand: inside an UPDATE the builder writes the outer columns unqualified, which
+        // the subquery would read as its own (a scan of the summary per user instead of a lookup).
+        await x.exec(db, sql`update users set last_event_at = (
+            select max(ues.last_at) from user_event_summary ues where ues.workspace_id = users.workspace_id and ues.user_id = users.id
+          ) where users.workspace_id = ${workspaceId}`);
       }),
   };
 }
