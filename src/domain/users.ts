@@ -62,9 +62,19 @@ export interface ContextRow {
   memories: MemoryFact[];
 }
 
+export interface ContextParts {
+  memoriesPerUser: number;
+  scores: boolean;
+  lastPurchase: boolean;
+  totalEvents: boolean;
+}
+
 export interface UserRepo {
-  /** ContextRow per user id found (ids not found are absent), in a few queries whatever the number of ids. */
-  contextOf(workspaceId: string, userIds: readonly string[], opts: { memoriesPerUser: number }): Promise<Map<string, ContextRow>>;
+  /**
+   * ContextRow per user id found (ids not found are absent), in a few queries whatever the number
+   * of ids; only the parts asked for are read (the others are empty: no scores, no purchase, 0 events).
+   */
+  contextOf(workspaceId: string, userIds: readonly string[], opts: ContextParts): Promise<Map<string, ContextRow>>;
   get(workspaceId: string, userId: string): Promise<UserRecord | null>;
   eventSummary(workspaceId: string, userId: string): Promise<EventTypeSummary[]>;
   scores(workspaceId: string, userId: string): Promise<ScoreRecord | null>;

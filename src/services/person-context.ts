@@ -46,7 +46,12 @@ export async function personContexts(
   const wantsMemories = roots.has('memories') || roots.has('preferences');
   const remoteMemories = wantsMemories && deps.platform.memories.source !== 'embedded';
   const remoteSubscriptions = roots.has('subscription') && deps.platform.subscriptions.source !== 'embedded';
-  const rows = await deps.store.users.contextOf(workspaceId, userIds, { memoriesPerUser: wantsMemories && !remoteMemories ? MEMORIES_PER_PERSON : 0 });
+  const rows = await deps.store.users.contextOf(workspaceId, userIds, {
+    memoriesPerUser: wantsMemories && !remoteMemories ? MEMORIES_PER_PERSON : 0,
+    scores: roots.has('scores'),
+    lastPurchase: roots.has('last_purchase'),
+    totalEvents: roots.has('activity'),
+  });
   const [memories, subscriptions] = await Promise.all([
     remoteMemories ? perPerson(userIds, (id) => deps.platform.memories.recent(workspaceId, id, MEMORIES_PER_PERSON)) : null,
     remoteSubscriptions ? perPerson(userIds, (id) => deps.platform.subscriptions.getSubscription(workspaceId, id)) : null,

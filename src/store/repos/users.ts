@@ -63,7 +63,7 @@ export function userRepo(x: Executor): UserRepo {
         return r ? toScore(r) : null;
       }),
 
-    contextOf: (ws, ids, { memoriesPerUser }) =>
+    contextOf: (ws, ids, { memoriesPerUser, scores: wantScores, lastPurchase, totalEvents }) =>
       x.run(async (db) => {
         const out = new Map<string, ContextRow>();
         if (ids.length === 0) return out;
@@ -74,14 +74,16 @@ export function userRepo(x: Executor): UserRepo {
           .where(and(eq(u.workspaceId, ws), inArray(u.id, list)));
         if (people.length === 0) return out;
         const [totals, scores, purchases, memories] = await Promise.all([
-          db.select({ id: s.userId, n: sum(s.count) }).from(s).where(and(eq(s.workspaceId, ws), inArray(s.userId, list))).groupBy(s.userId),
-          db.select().from(sc).where(and(eq(sc.workspaceId, ws), inArray(sc.userId, list))),
+          totalEvents ? db.select({ id: s.userId, n: sum(s.count) }).from(s).where(and(eq(s.workspaceId, ws), inArray(s.userId, list))).groupBy(s.userId) : [],
+          wantScores ? db.select().from(sc).where(and(eq(sc.workspaceId, ws), inArray(sc.userId, list))) : [],
           // The last purchase is the event at the summary's last_at for that type (index lookups, not a scan of history).
-          db
-            .select({ id: e.userId, at: e.occurredAt, properties: e.properties })
-            .from(e)
-            .innerJoin(s, and(eq(s.workspaceId, e.workspaceId), eq(s.userId, e.userId), eq(s.eventType, e.type), eq(s.lastAt, e.occurredAt)))
-            .where(and(eq(e.workspaceId, ws), eq(e.type, 'purchase'), inArray(e.userId, list))),
+          lastPurchase
+            ? db
+                .select({ id: e.userId, at: e.occurredAt, properties: e.properties })
+                .from(e)
+                .innerJoin(s, and(eq(s.workspaceId, e.workspaceId), eq(s.userId, e.userId), eq(s.eventType, e.type), eq(s.lastAt, e.occurredAt)))
+                .where(and(eq(e.workspaceId, ws), eq(e.type, 'purchase'), inArray(e.userId, list)))
+            : [],
           memoriesPerUser > 0 ? topMemories(db, ws, list, memoriesPerUser) : Promise.resolve([]),
         ]);
         const total = new Map(totals.map((r) => [r.id, Number(r.n ?? 0)]));
