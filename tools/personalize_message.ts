@@ -45,7 +45,7 @@ Returns the copy, the variables and memories used, and for adapt the plain rende
       tone: shortText('tone', 200).optional().describe('adapt: e.g. "warm and brief".'),
       emphasis: shortText('emphasis', 300).optional().describe('adapt: what to stress.'),
       notes: shortText('notes', 1000).optional().describe('adapt: other guidance for the rewrite.'),
-      language: z.string().regex(/^[a-z]{2}$/, { error: 'language must be a two-letter ISO 639-1 code such as "en" or "de"' }).optional().describe("adapt: default the person's locale."),
+      language: z.string().regex(/^[a-z]{2}$/, { error: 'language must be a two-letter ISO 639-1 code such as "en" or "de"' }).optional().describe("adapt: the language the copy must be in; default the template's own (the person's locale when too short to tell)."),
       allowed_facts: z.array(shortText('allowed_facts[]', 300)).max(20, { error: 'allowed_facts has more than 20 entries' }).default([]).describe('adapt: statements the copy may add (a price, a code, a claim).'),
       alternates: z
         .array(

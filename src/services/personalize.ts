@@ -14,7 +14,7 @@ import type { Channel } from '../domain/campaign.js';
 import { compileVariant, renderVariant, TemplateError, type VariantContent } from '../domain/delivery/render.js';
 import { DomainError, invalidInput, notFound } from '../domain/errors.js';
 import { chooseAlternate, normalizeSubject, type AdaptBrief, type Alternate } from '../domain/personalization/adapt.js';
-import { checkAdaptation, type CheckResult, type Copy } from '../domain/personalization/guardrails.js';
+import { checkAdaptation, detectLanguage, type CheckResult, type Copy } from '../domain/personalization/guardrails.js';
 import { personData, type MemoryFocus, type PersonData } from './personalization-data.js';
 
 export type PersonalizeSource =
@@ -72,7 +72,9 @@ export async function personalize(ctx: HandlerContext, input: PersonalizeInput):
     return { ...base, mode: 'render', adapter: 'template', ...plain, memories_used: memoriesRead(person, variablesUsed), cached: false };
   }
 
-  const brief: AdaptBrief = { ...input.brief, language: input.brief.language ?? person.profile.locale.split(/[-_]/)[0]!.toLowerCase() };
+  // Unless the marketer names one, the copy stays in the template's language (the person's locale when the text is too short to tell).
+  const language = input.brief.language ?? detectLanguage(plain.text) ?? person.profile.locale.split(/[-_]/)[0]!.toLowerCase();
+  const brief: AdaptBrief = { ...input.brief, language };
   const cacheKey = createHash('sha256')
     .update(JSON.stringify([source, contentDigest(content), channel, brief, input.alternates, person.digest, ctx.interpreters.copywriter?.name ?? 'rules']))
     .digest('hex');
@@ -93,7 +95,7 @@ export async function personalize(ctx: HandlerContext, input: PersonalizeInput):
     language: brief.language,
     cached: false,
   };
-  if (adapted.fallback_reason) ctx.log.warn({ user: input.userId, reason: adapted.fallback_reason }, 'personalize_message fell back to the plain render');
+  if (adapted.fallback_reason) ctx.log.info({ user: input.userId, reason: adapted.fallback_reason }, 'personalize_message fell back to the plain render');
   await ctx.store.personalizationCache.put(ctx.workspaceId, {
     cacheKey,
     userId: input.userId,

@@ -6,6 +6,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { principal, testApp, type TestApp } from '../helpers/app.js';
 import { dialects } from '../helpers/db.js';
@@ -68,24 +69,26 @@ async function seedPerson(t: TestApp, ws: string, id: string, facts: Array<{ sub
   const now = t.clock.now();
   await addPeople(t.store, ws, [{ id, name: 'Ada Lovelace' }], now);
   const x = t.store.executor;
-  await x.run((db) =>
-    db.insert(x.t.memories).values(
-      facts.map((f, i) => ({
-        workspaceId: ws,
-        id: `mem_${id}_${i}`,
-        userId: id,
-        memoryType: 'factual',
-        subject: f.subject,
-        predicate: 'is',
-        objectValue: f.value,
-        eventType: null,
-        content: f.content ?? `${f.subject} is ${f.value}`,
-        importance: f.importance ?? 0.8,
-        confidence: 1,
-        createdAt: new Date(now.getTime() - (i + 1) * 60_000),
-      })),
-    ),
-  );
+  if (facts.length > 0) {
+    await x.run((db) =>
+      db.insert(x.t.memories).values(
+        facts.map((f, i) => ({
+          workspaceId: ws,
+          id: `mem_${id}_${i}`,
+          userId: id,
+          memoryType: 'factual',
+          subject: f.subject,
+          predicate: 'is',
+          objectValue: f.value,
+          eventType: null,
+          content: f.content ?? `${f.subject} is ${f.value}`,
+          importance: f.importance ?? 0.8,
+          confidence: 1,
+          createdAt: new Date(now.getTime() - (i + 1) * 60_000),
+        })),
+      ),
+    );
+  }
   await t.store.events.insert(ws, [{ id: `ev_${id}_1`, user_id: id, type: 'purchase', properties: { amount: 79.5, product: 'Trail runners' }, occurred_at: new Date(now.getTime() - 3 * 86_400_000) }]);
 }
 
@@ -191,6 +194,19 @@ describe.each(await dialects())('personalize_message on %s', (dialect) => {
       replies = [copy(WITH_CODE)];
       const out = await adapt({ allowed_facts: ['Use code SHOES25 for an extra 5% on shoes'] });
       expect(out).toMatchObject({ adapter: 'claude', text: WITH_CODE, attempts: 1 });
+    });
+
+    it('keeps the template\'s language unless told otherwise, whatever the person\'s locale', async () => {
+      await seedPerson(t, ws, 'fra', []);
+      const x = t.store.executor;
+      await x.run((db) => db.update(x.t.users).set({ locale: 'fr-FR' }).where(eq(x.t.users.id, 'fra')));
+      replies = [copy(GOOD)];
+      const english: any = await mcp.ok('personalize_message', { user_id: 'fra', template: TEMPLATE, mode: 'adapt', use_cache: false });
+      expect(english).toMatchObject({ adapter: 'claude', language: 'en', attempts: 1 });
+      replies = [copy(GOOD), copy(GOOD)];
+      const french: any = await mcp.ok('personalize_message', { user_id: 'fra', template: TEMPLATE, mode: 'adapt', language: 'fr', use_cache: false });
+      expect(french).toMatchObject({ adapter: 'template', language: 'fr', attempts: 2 });
+      expect(french.fallback_reason).toMatch(/must be written in French/);
     });
 
     it('refuses bad input and changes nothing', async () => {

@@ -21,6 +21,7 @@ import type { AdaptationCheckInput, AdaptationReport, CheckResult, Copy } from '
 
 export type { AdaptationCheckInput, AdaptationReport, Channel, CheckName, CheckResult, Copy } from './types.js';
 export { CHANNEL_LIMITS, smsSegments } from './length.js';
+export { detectLanguage } from './language.js';
 
 export function checkAdaptation(input: AdaptationCheckInput): AdaptationReport {
   const { channel, original, allowedFacts, language } = input;

@@ -15,11 +15,23 @@ export const MIN_LETTERS = 20;
 /** The expected language also passes when its score is at least this share of the best guess's. */
 export const CLOSE_SCORE = 0.8;
 
+/** The language a text is written in (ISO 639-1), or null when it is too short or unclear to tell. */
+export function detectLanguage(text: string): string | null {
+  const prose = proseOf(text);
+  if ((prose.match(/\p{L}/gu)?.length ?? 0) < MIN_LETTERS) return null;
+  const best = detectAll(prose)[0];
+  return best && validateISO2(best.lang) ? best.lang : null;
+}
+
+/** Codes and words glued to digits carry no language; links carry the sender's domain. */
+function proseOf(text: string): string {
+  return withoutUrls(text).replace(/[\p{L}\p{N}]*\p{N}[\p{L}\p{N}]*/gu, ' ');
+}
+
 export function checkLanguage(text: string, expected: string): CheckResult {
   const want = expected.trim().toLowerCase().split(/[-_]/)[0] ?? '';
   if (!validateISO2(want)) return { check: 'language', ok: true, detail: `cannot tell language '${expected}' apart; not checked` };
-  // Codes and words glued to digits carry no language; links carry the sender's domain.
-  const prose = withoutUrls(text).replace(/[\p{L}\p{N}]*\p{N}[\p{L}\p{N}]*/gu, ' ');
+  const prose = proseOf(text);
   const letters = prose.match(/\p{L}/gu)?.length ?? 0;
   if (letters < MIN_LETTERS) return { check: 'language', ok: true, detail: 'too short to tell' };
   const guesses = detectAll(prose);
