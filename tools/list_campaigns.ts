@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CAMPAIGN_STATUSES, CAMPAIGN_TYPES, CHANNELS } from '../src/domain/campaign.js';
 import { defineTool } from '../src/server/define.js';
+import { cursorInput, limitInput, nameSearchInput } from '../src/views/list-input.js';
 import { campaignSummaryView } from '../src/views/campaign.js';
 
 export default defineTool({
@@ -14,22 +15,9 @@ Pass next_cursor from one page as cursor to get the next; next_cursor is null on
     status: z.enum(CAMPAIGN_STATUSES, { error: `status must be one of: ${CAMPAIGN_STATUSES.join(', ')}` }).optional(),
     type: z.enum(CAMPAIGN_TYPES, { error: `type must be one of: ${CAMPAIGN_TYPES.join(', ')}` }).optional(),
     channel: z.enum(CHANNELS, { error: `channel must be one of: ${CHANNELS.join(', ')}` }).optional(),
-    search: z
-      .string({ error: 'search must be a string' })
-      .min(1, { error: 'search must not be empty; omit it to list all' })
-      .max(200, { error: 'search is longer than 200 characters' })
-      .optional()
-      .describe('Case-insensitive part of the campaign name.'),
-    limit: z
-      .number({ error: 'limit must be a number' })
-      .int({ error: 'limit must be a whole number' })
-      .min(1, { error: 'limit must be at least 1' })
-      .max(100, { error: 'limit must be at most 100' })
-      .default(20),
-    cursor: z
-      .string({ error: 'cursor must be the next_cursor string of a previous page' })
-      .regex(/^cmp_[0-9a-f]{32}$/, { error: 'cursor must be the next_cursor value of a previous page' })
-      .optional(),
+    search: nameSearchInput('campaign', 200),
+    limit: limitInput,
+    cursor: cursorInput('cmp'),
   }),
   output: z.object({ campaigns: z.array(campaignSummaryView), next_cursor: z.string().nullable() }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from '../src/server/define.js';
+import { limitInput } from '../src/views/list-input.js';
 import { campaignIdInput, scheduleView, toScheduleView } from '../src/views/send.js';
 
 export default defineTool({
@@ -11,7 +12,7 @@ Read-only. Filter by campaign_id or status (default active: the upcoming ones). 
   input: z.strictObject({
     campaign_id: campaignIdInput.optional(),
     status: z.enum(['active', 'completed', 'cancelled', 'any'], { error: 'status must be one of: active, completed, cancelled, any' }).default('active'),
-    limit: z.number({ error: 'limit must be a number' }).int().min(1).max(100, { error: 'limit must be at most 100' }).default(20),
+    limit: limitInput,
   }),
   output: z.object({
     schedules: z.array(scheduleView.extend({ messages: z.record(z.string(), z.number().int()).describe('Ledger rows by status.') })),

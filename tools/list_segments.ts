@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from '../src/server/define.js';
+import { cursorInput, limitInput } from '../src/views/list-input.js';
 import { toView } from '../src/services/segments.js';
 import { segmentView } from '../src/views/segment.js';
 
@@ -10,8 +11,8 @@ export default defineTool({
 It does not recount them: call preview_segment for the current size and a sample.`,
   scope: 'read',
   input: z.strictObject({
-    limit: z.number({ error: 'limit must be a number' }).int({ error: 'limit must be a whole number' }).min(1, { error: 'limit must be at least 1' }).max(100, { error: 'limit must be at most 100' }).default(20),
-    cursor: z.string({ error: 'cursor must be the next_cursor of a previous page' }).regex(/^seg_[0-9a-f]{32}$/, { error: 'cursor must be the next_cursor value of a previous page' }).optional(),
+    limit: limitInput,
+    cursor: cursorInput('seg'),
   }),
   output: z.object({ segments: z.array(segmentView), next_cursor: z.string().nullable() }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },

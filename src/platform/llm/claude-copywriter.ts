@@ -5,12 +5,13 @@
  * (a memory saying "ignore previous instructions" is a fact about the memory, not an order). The
  * guardrails judge the result anyway: this prompt only makes a good first answer likely.
  */
-import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
 import type { Tool } from '@anthropic-ai/sdk/resources/messages/messages';
 import { z } from 'zod';
-import { DomainError } from '../../domain/errors.js';
 import type { AdaptRequest, Copywriter } from '../../domain/personalization/adapt.js';
 import type { Copy } from '../../domain/personalization/guardrails.js';
+import { anthropicClient, claudeFailure } from './anthropic.js';
+
+const HINT = 'Try again, or use mode "render"';
 
 export interface ClaudeCopywriterOptions {
   apiKey: string;
@@ -52,14 +53,7 @@ Answer by calling the ${COPY_TOOL} tool once.`;
 
 export function claudeCopywriter(opts: ClaudeCopywriterOptions): Copywriter {
   const timeoutMs = opts.timeoutMs ?? 60_000;
-  const client = new Anthropic({
-    apiKey: opts.apiKey,
-    baseURL: opts.baseURL ?? null,
-    timeout: timeoutMs,
-    maxRetries: opts.maxRetries ?? 2,
-    // The default logger is console, which writes to stdout: forbidden under the stdio transport.
-    logLevel: 'off',
-  });
+  const client = anthropicClient({ apiKey: opts.apiKey, ...(opts.baseURL ? { baseURL: opts.baseURL } : {}), timeoutMs, ...(opts.maxRetries !== undefined ? { maxRetries: opts.maxRetries } : {}) });
   return {
     name: 'claude',
     async rewrite(req, { signal }) {
@@ -77,7 +71,7 @@ export function claudeCopywriter(opts: ClaudeCopywriterOptions): Copywriter {
           signal ? { signal } : undefined,
         );
       } catch (err) {
-        throw upstreamError(err, timeoutMs);
+        throw claudeFailure(err, timeoutMs, HINT);
       }
       const use = message.content.find((b) => b.type === 'tool_use' && b.name === COPY_TOOL);
       const parsed = copyInput.safeParse(use && use.type === 'tool_use' ? use.input : undefined);
@@ -105,19 +99,4 @@ export function userTurn(req: AdaptRequest): string {
     parts.push(`Your previous attempt (above) was rejected because:\n${req.rejected.reasons.map((r) => `- ${r}`).join('\n')}\nWrite it again, fixing exactly these problems.`);
   }
   return parts.join('\n\n');
-}
-
-function upstreamError(err: unknown, timeoutMs: number): DomainError {
-  if (err instanceof APIUserAbortError) return new DomainError('unavailable', 'The personalization was cancelled', 'Call personalize_message again');
-  if (err instanceof APIConnectionTimeoutError) {
-    return new DomainError('unavailable', `Claude did not answer within ${Math.round(timeoutMs / 1000)} s`, 'Try again, or use mode "render"');
-  }
-  if (err instanceof APIConnectionError) return new DomainError('unavailable', 'Claude could not be reached', 'Try again later, or use mode "render"');
-  if (err instanceof APIError) {
-    const status = err.status ?? 0;
-    if (status === 401 || status === 403) return new DomainError('unavailable', 'Claude refused the API key (ANTHROPIC_API_KEY)', 'Check the server configuration');
-    if (status === 429) return new DomainError('unavailable', 'Claude is rate limiting this server', 'Try again in a minute');
-    return new DomainError('unavailable', `Claude answered with an error (HTTP ${status})`, 'Try again, or use mode "render"');
-  }
-  return new DomainError('unavailable', 'The call to Claude failed', 'Try again, or use mode "render"');
 }

@@ -4,9 +4,9 @@
  * carries the validation error as an `is_error` tool result. The API key is only ever handed to
  * the SDK: no message, error or log line here contains it.
  */
-import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
 import type { Message, MessageParam } from '@anthropic-ai/sdk/resources/messages/messages';
 import { DomainError } from '../../domain/errors.js';
+import { anthropicClient, claudeFailure } from './anthropic.js';
 import type { Interpretation, SegmentInterpreter } from '../../domain/segments/interpret.js';
 import { assertDescriptionLength } from '../../domain/segments/nl/parse.js';
 import { checkToolInput, segmentRulesTool, SYSTEM_PROMPT, TOOL_NAME, userTurn } from './segment-rules-tool.js';
@@ -25,14 +25,7 @@ const HINT = 'Try again, rephrase the description, or give explicit rules with d
 
 export function claudeSegmentInterpreter(opts: ClaudeSegmentInterpreterOptions): SegmentInterpreter {
   const timeoutMs = opts.timeoutMs ?? 60_000;
-  const client = new Anthropic({
-    apiKey: opts.apiKey,
-    baseURL: opts.baseURL ?? null,
-    timeout: timeoutMs,
-    maxRetries: opts.maxRetries ?? 2,
-    // The default logger is console, which writes to stdout: forbidden under the stdio transport.
-    logLevel: 'off',
-  });
+  const client = anthropicClient({ apiKey: opts.apiKey, ...(opts.baseURL ? { baseURL: opts.baseURL } : {}), timeoutMs, ...(opts.maxRetries !== undefined ? { maxRetries: opts.maxRetries } : {}) });
 
   async function ask(messages: MessageParam[], signal: AbortSignal | undefined): Promise<Message> {
     try {
@@ -48,7 +41,7 @@ export function claudeSegmentInterpreter(opts: ClaudeSegmentInterpreterOptions):
         { signal },
       );
     } catch (err) {
-      throw upstreamError(err, timeoutMs);
+      throw claudeFailure(err, timeoutMs, HINT);
     }
   }
 
@@ -94,19 +87,6 @@ function toolUse(message: Message): { id: string; name: string; input: unknown }
 }
 
 /** Maps SDK failures to errors that name the problem but carry no upstream body and no key. */
-function upstreamError(err: unknown, timeoutMs: number): unknown {
-  if (err instanceof APIUserAbortError) return err;
-  if (err instanceof APIConnectionTimeoutError) return new DomainError('unavailable', `Claude did not answer within ${timeoutMs} ms`, HINT);
-  if (err instanceof APIConnectionError) return new DomainError('unavailable', 'Could not reach the Claude API (connection failed)', HINT);
-  if (err instanceof APIError) {
-    const status = err.status;
-    if (status === 401 || status === 403) return new DomainError('unavailable', `The Claude API refused the configured key (HTTP ${status})`, 'Check ANTHROPIC_API_KEY');
-    if (status === 429) return new DomainError('unavailable', 'The Claude API is rate limiting this server (HTTP 429)', HINT);
-    return new DomainError('unavailable', `The Claude API failed (HTTP ${status ?? 'error'})`, HINT);
-  }
-  return err;
-}
-
 function truncate(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
 }
