@@ -29,24 +29,25 @@ export interface MemoryFocus {
 
 export async function personData(ctx: HandlerContext, userId: string, campaign?: { id: string; name: string }, focus?: MemoryFocus): Promise<PersonData> {
   const ws = ctx.workspaceId;
-  const [user, account, subscription] = await Promise.all([
+  // The same loader sends use per batch, here for one person and every root (the subscription included).
+  const roots = contextRoots(Object.keys(CONTEXT_VARIABLES));
+  const [user, account, contexts] = await Promise.all([
     ctx.store.users.get(ws, userId),
     ctx.platform.accounts.getProfile(ws, userId),
-    ctx.platform.subscriptions.getSubscription(ws, userId),
+    personContexts(ctx, ws, [userId], roots, campaign),
   ]);
   if (!user && !account) throw notFound('user', userId, 'Check the id; user ids complete from user://{user_id}/360');
+  const loaded = contexts.get(userId)!;
+  const subscription = loaded.data['subscription'] as { tier?: string } | null | undefined;
   const profile: RecipientProfile = {
     id: userId,
     name: account?.name ?? user?.name ?? null,
     email: account?.email ?? user?.email ?? null,
-    tier: subscription?.tier_code ?? user?.tier ?? 'free',
+    tier: subscription?.tier ?? user?.tier ?? 'free',
     country: account?.country ?? user?.country ?? null,
     locale: account?.locale ?? user?.locale ?? 'en',
     timezone: account?.timezone ?? user?.timezone ?? 'UTC',
   };
-  // The same loader sends use per batch, here for one person and every root.
-  const roots = contextRoots(Object.keys(CONTEXT_VARIABLES));
-  const loaded = (await personContexts(ctx, ws, [userId], roots, campaign)).get(userId)!;
   const context = loaded.data;
   let memories = loaded.memories;
   if (focus && (focus.subject || focus.eventTypes?.length)) {

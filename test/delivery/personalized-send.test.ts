@@ -5,17 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { principal, testApp, type TestApp } from '../helpers/app.js';
-import { dialects } from '../helpers/db.js';
+import { dialects, query } from '../helpers/db.js';
 import { jobRunner, type JobRunner } from '../helpers/jobs.js';
 import { connect } from '../helpers/mcp.js';
 import { addPeople, tierSegment } from '../helpers/people.js';
-
-async function query<T>(t: TestApp, sqlText: string, params: unknown[] = []): Promise<T[]> {
-  const raw = t.store.executor.raw;
-  if (raw.dialect === 'sqlite') return raw.db.prepare(sqlText).all(...params) as T[];
-  let i = 0;
-  return (await raw.sql.unsafe(sqlText.replace(/\?/g, () => `$${++i}`), params as never[])) as unknown as T[];
-}
 
 describe.each(await dialects())('a personalized send on %s', (dialect) => {
   let t: TestApp;

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { principal, testApp, type TestApp } from '../helpers/app.js';
-import { dialects } from '../helpers/db.js';
+import { dialects, query } from '../helpers/db.js';
 import { jobRunner, type JobRunner } from '../helpers/jobs.js';
 import { connect, type Connected } from '../helpers/mcp.js';
 import { addPeople, tierSegment, type Person } from '../helpers/people.js';
@@ -18,13 +18,6 @@ interface LedgerRow {
   error: string | null;
   credits: number;
   sent_at: unknown;
-}
-
-async function query<T>(t: TestApp, sqlText: string, params: unknown[] = []): Promise<T[]> {
-  const raw = t.store.executor.raw;
-  if (raw.dialect === 'sqlite') return raw.db.prepare(sqlText).all(...params) as T[];
-  let i = 0;
-  return (await raw.sql.unsafe(sqlText.replace(/\?/g, () => `$${++i}`), params as never[])) as unknown as T[];
 }
 
 const ledger = (t: TestApp, ws: string, campaignId: string) =>

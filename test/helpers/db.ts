@@ -72,3 +72,11 @@ export async function dialects(): Promise<Array<'sqlite' | 'postgres'>> {
 export function createDatabase(dialect: 'sqlite' | 'postgres'): Promise<TestDatabase> {
   return dialect === 'sqlite' ? Promise.resolve(sqliteDatabase()) : postgresDatabase();
 }
+
+/** Raw SQL with `?` placeholders against a test app's database, on either dialect. */
+export async function query<T>(t: { store: { executor: { raw: import('../../src/store/executor.js').RawConnection } } }, sqlText: string, params: unknown[] = []): Promise<T[]> {
+  const raw = t.store.executor.raw;
+  if (raw.dialect === 'sqlite') return raw.db.prepare(sqlText).all(...params) as T[];
+  let i = 0;
+  return (await raw.sql.unsafe(sqlText.replace(/\?/g, () => `$${++i}`), params as never[])) as unknown as T[];
+}
