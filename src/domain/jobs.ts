@@ -37,6 +37,11 @@ export interface JobQueue {
   wake(dedupeKey: string, at: Date): Promise<boolean>;
   /** The earliest run_at of queued jobs (any workspace), or null: when a worker next has something to do. */
   nextRunAt(): Promise<Date | null>;
+  /**
+   * Jobs not yet finished (queued or running) whose dedupe key starts with `dedupePrefix`, leaving
+   * out those whose saved progress says `phase: exceptPhase`.
+   */
+  unfinished(dedupePrefix: string, exceptPhase?: string): Promise<number>;
   /** Jobs not yet finished (queued or running), for tests and status views. */
   pending(workspaceId: string, kind?: string): Promise<number>;
 }

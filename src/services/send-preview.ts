@@ -11,7 +11,7 @@ import { CAP_LOOKBACK_MS, decide, DROP_RULES } from '../domain/delivery/pressure
 import { renderMessage, TemplateError, variantVariables, type RenderedMessage } from '../domain/delivery/render.js';
 import { DomainError, notFound } from '../domain/errors.js';
 import { audienceRules } from '../domain/segments/audience.js';
-import { localPlannedTime } from '../engine/delivery/fire.js';
+import { localPlannedTime } from '../domain/delivery/schedule.js';
 import { contextRoots, personContexts, type ContextRoot } from './person-context.js';
 import { firstRun, type SendRequest } from './sends.js';
 

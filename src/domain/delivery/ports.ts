@@ -17,9 +17,30 @@ export interface RecipientRecord {
   consents: Record<Channel, boolean>;
 }
 
-/** An open ledger row with what the dispatcher needs to decide and render, in one read. */
+/**
+ * What writing a ledger row needs beyond its outcome. An audience member has no row until its
+ * first outcome (held, deferred, dropped by a rule, claimed, delivered) writes one, keyed on the
+ * idempotency key, so a second writer of the same member (a crashed run resumed) writes nothing.
+ */
+export interface NewLedgerRow {
+  campaignId: string;
+  stepKey: string;
+  scheduleId: string;
+  userId: string;
+  idempotencyKey: string;
+  /** The campaign's first channel (a claim records the channel finally used). */
+  channel: Channel;
+  plannedFor: Date;
+}
+
+/**
+ * A message the dispatcher is to decide, render and send, with its recipient, in one read: an
+ * open ledger row (`row` absent), or an audience member whose row is not written yet (`row`).
+ */
 export interface DueMessage {
   id: string;
+  /** Present while no ledger row exists: the first outcome or claim writes it. */
+  row?: NewLedgerRow;
   idempotencyKey: string;
   campaignId: string;
   userId: string;
@@ -46,6 +67,8 @@ export interface RangeQuery {
 /** A row the dispatcher is about to hand to the provider, claimed only if it is still at `attempts`. */
 export interface LedgerClaim {
   id: string;
+  /** A member without a ledger row yet: the claim writes the row (nothing if one appeared meanwhile). */
+  row?: NewLedgerRow;
   /** The attempts the dispatcher read; a row another worker claimed meanwhile has moved on. */
   attempts: number;
   channel: Channel;
@@ -60,14 +83,18 @@ export interface InStoreDelivery extends LedgerClaim {
   payload: Record<string, unknown>;
 }
 
-export type LedgerOutcome =
+/** An outcome for a row that exists (`row` absent) or for a member whose row it writes (`row`). */
+export type LedgerOutcome = (
   | { id: string; kind: 'sent'; provider: string; providerMessageId: string; delivered: boolean }
   /** The provider may have the message (timeout, 5xx): stays `sending`, and the next attempt asks the provider first. */
   | { id: string; kind: 'recheck'; error: string; retryAt: Date }
   | { id: string; kind: 'retry'; error: string; retryAt: Date }
   | { id: string; kind: 'failed'; error: string }
   | { id: string; kind: 'defer'; until: Date; reason: string }
-  | { id: string; kind: 'suppressed' | 'skipped' | 'cancelled'; reason: string };
+  /** Not due yet (a local wall-clock send in a zone still before its hour): `queued` until then. */
+  | { id: string; kind: 'hold'; until: Date }
+  | { id: string; kind: 'suppressed' | 'skipped' | 'cancelled'; reason: string }
+) & { row?: NewLedgerRow };
 
 export interface LedgerRepo {
   /** Open rows in the range that are due at `now`, in user-id order, at most `limit`. */
@@ -78,7 +105,8 @@ export interface LedgerRepo {
   recentSends(workspaceId: string, userIds: readonly string[], since: Date): Promise<Map<string, Date[]>>;
   /**
    * Moves rows to `sending` (attempts + 1, channel, rendered content, credits), each only if it is
-   * still open at the attempts the caller read; returns the ids claimed. A claimed row is not due
+   * still open at the attempts the caller read, or writes a claim's new row as `sending` unless its
+   * key exists already; returns the ids claimed. A claimed row is not due
    * again before `staleAt`, so a crash leaves it for recovery rather than for a blind resend.
    */
   claim(workspaceId: string, claims: readonly LedgerClaim[], now: Date, staleAt: Date, actor: string): Promise<Set<string>>;
@@ -88,15 +116,11 @@ export interface LedgerRepo {
    * for the rows delivered (a row another worker moved on is left alone).
    */
   deliverInStore(workspaceId: string, deliveries: readonly InStoreDelivery[], now: Date, actor: string): Promise<Map<string, string>>;
-  /** Refreshes planner statistics after a large expansion (PostgreSQL; a no-op on SQLite). */
-  analyze(): Promise<void>;
-  /** Applies outcomes in one transaction, each fenced on the row still being open. */
-  record(workspaceId: string, outcomes: readonly LedgerOutcome[], now: Date, actor: string): Promise<void>;
   /**
-   * Splits a step's rows into ranges of about `chunk` users: the inclusive upper user id of each
-   * range but the last (which runs to the end), in order. Stable once the step's rows are written.
+   * Applies outcomes in one transaction: an update fenced on the row still being open, or for an
+   * outcome carrying `row`, the row's first write (nothing if its key exists already).
    */
-  boundaries(workspaceId: string, campaignId: string, stepKey: string, chunk: number): Promise<string[]>;
+  record(workspaceId: string, outcomes: readonly LedgerOutcome[], now: Date, actor: string): Promise<void>;
   /** Whether any row of a step is still open (cheaper than counting them). */
   hasOpen(workspaceId: string, campaignId: string, stepKey: string): Promise<boolean>;
   /** Cancels every queued or deferred row of a schedule; returns how many. */

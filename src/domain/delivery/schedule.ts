@@ -83,3 +83,11 @@ export function earliestLocalOccurrence(local: string): Date {
 export function latestLocalOccurrence(local: string): Date {
   return DateTime.fromISO(local, { zone: 'Etc/GMT+12' }).toJSDate();
 }
+
+/** The instant of a local wall-clock time in the user's zone; a time already past when the send fires moves to the next day. */
+export function localPlannedTime(local: string, zone: string, firedAt: Date): Date {
+  let dt = DateTime.fromISO(local, { zone });
+  if (!dt.isValid) dt = DateTime.fromISO(local, { zone: 'UTC' });
+  while (dt.toMillis() < firedAt.getTime() - 60_000) dt = dt.plus({ days: 1 });
+  return dt.toJSDate();
+}

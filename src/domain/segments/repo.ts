@@ -53,24 +53,6 @@ export interface EvalOptions {
 export type MemberFacts = RecipientRecord & { id: string; suppressed: Array<Channel | 'all'> };
 
 /** One firing of a send, written into the ledger straight from the segment query. */
-export interface LedgerExpansion {
-  campaignId: string;
-  stepKey: string;
-  scheduleId: string;
-  /** The campaign's first channel; the dispatcher records the channel finally used. */
-  channel: Channel;
-  /** Each row's idempotency key is keyPrefix + user id + keySuffix (see ledgerKeyParts). */
-  keyPrefix: string;
-  keySuffix: string;
-  plannedFor: Date;
-  /** Local-time sends: the planned instant per time zone; zones not listed use plannedFor. */
-  plannedByZone?: Record<string, Date>;
-  /** Resume after this user id (null: from the start). */
-  after: string | null;
-  /** Members per statement. */
-  limit: number;
-}
-
 export interface SegmentRepo {
   /** Validates references (missing, cyclic) and stores the segment; `conflict` on a duplicate name. */
   create(workspaceId: string, input: NewSegment, actor: string): Promise<SegmentRecord>;
@@ -79,13 +61,21 @@ export interface SegmentRepo {
   count(workspaceId: string, rules: SegmentRules, opts: EvalOptions): Promise<number>;
   members(workspaceId: string, rules: SegmentRules, opts: EvalOptions & { limit: number; cursor?: string }): Promise<MemberPage>;
   /** Like `members`, with each member's contact facts and suppressions read in the same query. */
-  memberFacts(workspaceId: string, rules: SegmentRules, opts: EvalOptions & { limit: number; cursor?: string }): Promise<{ members: MemberFacts[]; next_cursor: string | null }>;
+  memberFacts(
+    workspaceId: string,
+    rules: SegmentRules,
+    opts: EvalOptions & { limit: number; cursor?: string; through?: string },
+  ): Promise<{ members: MemberFacts[]; next_cursor: string | null }>;
   /**
    * Writes a queued ledger row for the next `limit` members after `after`, in one INSERT ... SELECT
    * (existing keys are left alone, so a resumed firing adds nothing). Returns how many rows were
    * new and the last member covered (null when no member was left).
    */
-  expandToLedger(workspaceId: string, rules: SegmentRules, opts: EvalOptions & LedgerExpansion): Promise<{ inserted: number; through: string | null }>;
+  /**
+   * Cuts the members into ranges of `chunk`: the inclusive upper id of each range but the last
+   * (which runs to the end), in id order.
+   */
+  boundaries(workspaceId: string, rules: SegmentRules, opts: EvalOptions & { chunk: number }): Promise<string[]>;
   sample(workspaceId: string, rules: SegmentRules, opts: EvalOptions & { limit: number }): Promise<UserSummary[]>;
   /** Stores a static snapshot of the members, page by page; returns its size. */
   freeze(

@@ -23,9 +23,7 @@ export interface DeliveryDeps {
   platformCredits?: PlatformCredits | null;
   /** How long a `sending` row is left alone before a dispatcher asks the provider about it (default 60 s). */
   staleAfterMs?: number;
-  /** Audience members written per expansion statement (default 50000). */
-  expandPage?: number;
-  /** Users per dispatch job (default 2000). */
+  /** Audience members per dispatch job (default 2000). */
   chunk?: number;
   /** Messages per provider call and ledger transaction (default 1000). */
   batch?: number;
@@ -39,3 +37,10 @@ export const DEFAULT_PRICES: Record<Channel, number> = { email: 1, push: 1, sms:
 
 /** The dedupe key of a step's finalizer (dispatch jobs wake it when their range is done). */
 export const finalizeKey = (workspaceId: string, stepKey: string) => `finalize:${workspaceId}:${stepKey}`;
+
+/** The dedupe key of a step's i-th dispatch range, and the prefix all of them share. */
+export const dispatchKey = (workspaceId: string, stepKey: string, i: number) => `${dispatchKeyPrefix(workspaceId, stepKey)}${i}`;
+export const dispatchKeyPrefix = (workspaceId: string, stepKey: string) => `dispatch:${workspaceId}:${stepKey}:`;
+
+/** A dispatch job's saved phase once every member of its range has been written to the ledger. */
+export const MEMBERS_DONE_PHASE = 'due';

@@ -1,24 +1,36 @@
 /**
- * `send.dispatch`: sends the open ledger rows of one user-id range of one step, a batch at a time.
+ * `send.dispatch`: sends one user-id range of one step, a batch at a time, in two phases.
  *
- * Per batch: rows an earlier attempt left in `sending` (a crash, a timeout) are first looked up at
- * the provider, and only what it does not have is sent again; every other row goes through the
- * contact-pressure rules at this moment (consent, suppression, quiet hours, caps), then the
- * budget; what remains is claimed (`sending`, fenced on the attempts read, so two workers can
- * never both send a row) before the provider is called, and settled after. Nothing is sent
- * before its ledger row says so, and a row moves on only on a confirmed result.
+ * Members: the range's segment members are read a page at a time, in id order (membership is as
+ * of the moment each page is read), and each one's ledger row is written with its first outcome:
+ * held until its local time, deferred or dropped by a rule, or claimed and sent. The row is keyed
+ * on the idempotency key, so a page a crashed run already handled writes and sends nothing again;
+ * the cursor saved after each page keeps such repeats to one page.
+ *
+ * Due: then the rows of the range still open (held, deferred, retried, or left `sending` by a
+ * crash or a timeout) are sent as they come due. A row left `sending` is first looked up at the
+ * provider, and only what it does not have is sent again.
+ *
+ * Per batch, every message goes through the contact-pressure rules at this moment (consent,
+ * suppression, quiet hours, caps), then the budget; what remains is claimed (`sending`, fenced on
+ * the attempts read or on the key, so two workers can never both send it) before the provider is
+ * called, and settled after. Nothing is sent before its ledger row says so, and a row moves on
+ * only on a confirmed result.
  */
 import type { Campaign, Channel, Variant } from '../../domain/campaign.js';
 import type { DeliveryResult, OutboundMessage } from '../../domain/delivery/channel.js';
-import { assignVariant, retryDelayMs } from '../../domain/delivery/ledger.js';
+import { assignVariant, ledgerKeyParts, retryDelayMs } from '../../domain/delivery/ledger.js';
 import type { DueMessage, LedgerClaim, LedgerOutcome, RangeQuery } from '../../domain/delivery/ports.js';
 import { CAP_LOOKBACK_MS, decide } from '../../domain/delivery/pressure.js';
 import { renderMessage, TemplateError, variantVariables, type RenderedMessage } from '../../domain/delivery/render.js';
-import type { Schedule } from '../../domain/delivery/schedule.js';
+import { localPlannedTime, type Schedule } from '../../domain/delivery/schedule.js';
 import type { Job } from '../../domain/jobs.js';
+import { audienceRules } from '../../domain/segments/audience.js';
+import type { MemberFacts } from '../../domain/segments/repo.js';
 import { contextRoots, personContexts, type ContextRoot } from '../../services/person-context.js';
+import { newId } from '../../store/ids.js';
 import type { JobControl, JobOutcome } from '../worker.js';
-import { finalizeKey, type DeliveryDeps } from './deps.js';
+import { finalizeKey, MEMBERS_DONE_PHASE, type DeliveryDeps } from './deps.js';
 
 export interface DispatchPayload {
   campaignId: string;
@@ -26,6 +38,15 @@ export interface DispatchPayload {
   stepKey: string;
   afterUserId: string | null;
   throughUserId: string | null;
+  /**
+   * ISO instant the send was meant to fire (local-time sends count each zone's time from it).
+   * Absent in jobs enqueued before members were read per range: those send only written rows.
+   */
+  plannedFor?: string;
+  /** `members` (the default) or, once every member of the range has a row, `due`. */
+  phase?: 'members' | typeof MEMBERS_DONE_PHASE;
+  /** The last member handled in the members phase. */
+  cursor?: string | null;
 }
 
 const ACTOR = 'dispatcher';
@@ -33,14 +54,19 @@ const PAUSED_RECHECK_MS = 30_000;
 /** How often a long dispatch re-reads the campaign, so a pause takes effect within a few batches. */
 const STATUS_REFRESH_MS = 2_000;
 
+type Status = { campaign: Campaign; schedule: Schedule };
+
 export async function dispatchJob(d: DeliveryDeps, job: Job, control: JobControl): Promise<JobOutcome> {
   const p = job.payload as unknown as DispatchPayload;
   const ws = job.workspaceId;
+  const status = statusReader(d, ws, p);
+  if (p.plannedFor && p.phase !== MEMBERS_DONE_PHASE) {
+    const stop = await sendMembers(d, job, control, p, status);
+    if (stop) return stop;
+    await control.progress({ ...p, phase: MEMBERS_DONE_PHASE, cursor: null });
+  }
   const range: RangeQuery = { campaignId: p.campaignId, stepKey: p.stepKey, afterUserId: p.afterUserId, throughUserId: p.throughUserId };
   const batchSize = d.batch ?? 1000;
-  let campaign: Campaign | null = null;
-  let schedule: Schedule | null = null;
-  let readAt = -Infinity;
   // Rows before the cursor were handled in this run, so each query starts after it; at the end one
   // more pass from the start picks up what became due meanwhile (a quick retry).
   let cursor: string | null = null;
@@ -48,11 +74,7 @@ export async function dispatchJob(d: DeliveryDeps, job: Job, control: JobControl
   for (;;) {
     if (!control.stillOwner()) return { kind: 'done' };
     const now = d.clock.now();
-    if (now.getTime() - readAt > STATUS_REFRESH_MS) {
-      [campaign, schedule] = await Promise.all([d.store.campaigns.get(ws, p.campaignId), d.store.schedules.get(ws, p.scheduleId)]);
-      readAt = now.getTime();
-    }
-    if (!campaign || !schedule) throw new Error(`dispatch for a missing campaign or schedule (${p.campaignId}, ${p.scheduleId})`);
+    const { campaign, schedule } = await status(now);
     if (campaign.status === 'paused') return { kind: 'again', at: new Date(now.getTime() + PAUSED_RECHECK_MS) };
     const rows = await d.store.ledger.due(ws, cursor === null ? range : { ...range, afterUserId: cursor }, now, batchSize);
     if (rows.length === 0 && cursor !== null && passes < 2) {
@@ -63,20 +85,123 @@ export async function dispatchJob(d: DeliveryDeps, job: Job, control: JobControl
     if (rows.length === 0) {
       const next = await d.store.ledger.nextDue(ws, range);
       if (next) return { kind: 'again', at: new Date(Math.max(next.getTime(), now.getTime() + 1_000)) };
-      // The last range to finish (it sees no open row of the step after its own last commit)
-      // wakes the finalizer rather than leaving it to its next poll.
+      // A range that leaves no open row of the step wakes the finalizer rather than leaving it to
+      // its next poll (the finalizer itself checks that every range is past its members).
       if (!(await d.store.ledger.hasOpen(ws, p.campaignId, p.stepKey))) await d.store.jobs.wake(finalizeKey(ws, p.stepKey), now);
       return { kind: 'done' };
     }
-    const stopped = schedule.status === 'cancelled' || campaign.status === 'archived';
-    await sendBatch(d, ws, campaign, schedule, rows, stopped, `${job.id}:${job.attempts}:${rows[0]!.id}`);
+    await sendBatch(d, ws, campaign, schedule, rows, stopped({ campaign, schedule }), `${job.id}:${job.attempts}:${rows[0]!.id}`);
     cursor = rows[rows.length - 1]!.userId;
   }
+}
+
+/** The campaign and schedule, re-read at most every STATUS_REFRESH_MS. */
+function statusReader(d: DeliveryDeps, ws: string, p: DispatchPayload): ((now: Date) => Promise<Status>) & { last?: Status } {
+  let readAt = -Infinity;
+  const read = async (now: Date): Promise<Status> => {
+    if (!read.last || now.getTime() - readAt > STATUS_REFRESH_MS) {
+      const [campaign, schedule] = await Promise.all([d.store.campaigns.get(ws, p.campaignId), d.store.schedules.get(ws, p.scheduleId)]);
+      if (!campaign || !schedule) throw new Error(`dispatch for a missing campaign or schedule (${p.campaignId}, ${p.scheduleId})`);
+      read.last = { campaign, schedule };
+      readAt = now.getTime();
+    }
+    return read.last;
+  };
+  read.last = undefined as Status | undefined;
+  return read;
+}
+
+const stopped = (s: Status) => s.schedule.status === 'cancelled' || s.campaign.status === 'archived';
+
+/**
+ * The members phase: returns an outcome when the job must stop here (paused, or no longer its
+ * owner), null when every member of the range has a row (or the send was stopped: nobody more
+ * is written).
+ */
+async function sendMembers(d: DeliveryDeps, job: Job, control: JobControl, p: DispatchPayload, status: (now: Date) => Promise<Status>): Promise<JobOutcome | null> {
+  const ws = job.workspaceId;
+  const batchSize = d.batch ?? 1000;
+  const firedAt = new Date(p.plannedFor!);
+  let cursor = p.cursor ?? p.afterUserId;
+  let members: MemberMessages | null = null;
+  for (;;) {
+    if (!control.stillOwner()) return { kind: 'done' };
+    const now = d.clock.now();
+    const s = await status(now);
+    if (s.campaign.status === 'paused') return { kind: 'again', at: new Date(now.getTime() + PAUSED_RECHECK_MS) };
+    if (stopped(s)) return null;
+    members ??= await memberMessages(d, ws, s, p, firedAt);
+    const page = await d.store.segments.memberFacts(ws, members.rules, {
+      now,
+      limit: batchSize,
+      ...(cursor === null ? {} : { cursor }),
+      ...(p.throughUserId === null ? {} : { through: p.throughUserId }),
+    });
+    if (page.members.length === 0) return null;
+    const due: DueMessage[] = [];
+    const held: LedgerOutcome[] = [];
+    for (const m of page.members) {
+      const message = members.toMessage(m);
+      if (message.plannedFor.getTime() > now.getTime()) held.push({ id: message.id, kind: 'hold', until: message.plannedFor, row: message.row });
+      else due.push(message);
+    }
+    await d.store.ledger.record(ws, held, now, ACTOR);
+    cursor = page.members[page.members.length - 1]!.id;
+    if (due.length > 0) await sendBatch(d, ws, s.campaign, s.schedule, due, false, `${job.id}:${job.attempts}:after:${p.cursor ?? p.afterUserId ?? ''}:${cursor}`);
+    if (page.next_cursor === null) return null;
+    await control.progress({ ...p, phase: 'members', cursor });
+  }
+}
+
+interface MemberMessages {
+  rules: ReturnType<typeof audienceRules>;
+  /** The message a member is due, not yet written: its row is written with its first outcome. */
+  toMessage(m: MemberFacts): DueMessage & { row: NonNullable<DueMessage['row']> };
+}
+
+async function memberMessages(d: DeliveryDeps, ws: string, s: Status, p: DispatchPayload, firedAt: Date): Promise<MemberMessages> {
+  const { campaign: c, schedule } = s;
+  if (!c.segment_id) throw new Error(`campaign ${c.id} has no segment`);
+  const segment = await d.store.segments.get(ws, c.segment_id);
+  if (!segment) throw new Error(`segment ${c.segment_id} of campaign ${c.id} no longer exists`);
+  const { prefix, suffix } = ledgerKeyParts(c.id, p.stepKey, c.channels);
+  const channel = c.channels[0]!;
+  const localAt = schedule.kind === 'local_time' ? schedule.spec.at! : null;
+  const byZone = new Map<string, Date>();
+  const plannedFor = (zone: string): Date => {
+    if (localAt === null) return firedAt;
+    let at = byZone.get(zone);
+    if (!at) byZone.set(zone, (at = localPlannedTime(localAt, zone, firedAt)));
+    return at;
+  };
+  return {
+    rules: audienceRules(segment),
+    toMessage: (m) => {
+      const idempotencyKey = prefix + m.id + suffix;
+      const planned = plannedFor(m.timezone);
+      return {
+        id: newId('msg'),
+        row: { campaignId: c.id, stepKey: p.stepKey, scheduleId: p.scheduleId, userId: m.id, idempotencyKey, channel, plannedFor: planned },
+        idempotencyKey,
+        campaignId: c.id,
+        userId: m.id,
+        channel,
+        variantId: null,
+        status: 'queued',
+        attempts: 0,
+        credits: 0,
+        plannedFor: planned,
+        user: m,
+      };
+    },
+  };
 }
 
 async function sendBatch(d: DeliveryDeps, ws: string, campaign: Campaign, schedule: Schedule, rows: DueMessage[], stopped: boolean, requestId: string) {
   const now = d.clock.now();
   const outcomes: LedgerOutcome[] = [];
+  // An outcome for a member without a row writes the row.
+  const settleRow = (r: DueMessage, o: LedgerOutcome) => outcomes.push(r.row ? { ...o, row: r.row } : o);
   let refund = 0;
 
   // 1. What an earlier attempt may already have sent: ask the provider before anything else.
@@ -95,7 +220,7 @@ async function sendBatch(d: DeliveryDeps, ws: string, campaign: Campaign, schedu
   const candidates: Array<{ row: DueMessage; channel: Channel }> = [];
   if (stopped) {
     for (const r of fresh) {
-      outcomes.push({ id: r.id, kind: 'cancelled', reason: 'the schedule was cancelled or the campaign archived' });
+      settleRow(r, { id: r.id, kind: 'cancelled', reason: 'the schedule was cancelled or the campaign archived' });
       refund += r.credits;
     }
   } else {
@@ -111,13 +236,13 @@ async function sendBatch(d: DeliveryDeps, ws: string, campaign: Campaign, schedu
         continue;
       }
       refund += r.credits;
-      if (decision.kind === 'defer') outcomes.push({ id: r.id, kind: 'defer', until: decision.until, reason: decision.reason });
-      else outcomes.push({ id: r.id, kind: decision.status, reason: `${decision.rule}: ${decision.reason}` });
+      if (decision.kind === 'defer') settleRow(r, { id: r.id, kind: 'defer', until: decision.until, reason: decision.reason });
+      else settleRow(r, { id: r.id, kind: decision.status, reason: `${decision.rule}: ${decision.reason}` });
     }
   }
 
   // 3. Budget: the campaign's, then the platform subscription's when configured.
-  const accepted = await withinBudget(d, ws, campaign, candidates, outcomes, (n) => (refund += n));
+  const accepted = await withinBudget(d, ws, campaign, candidates, settleRow, (n) => (refund += n));
   let reservation: string | null = null;
   const batchCost = accepted.reduce((s, c) => s + d.prices[c.channel], 0);
   if (d.platformCredits && batchCost > 0) {
@@ -132,7 +257,7 @@ async function sendBatch(d: DeliveryDeps, ws: string, campaign: Campaign, schedu
         left -= price;
         return true;
       }
-      outcomes.push({ id: c.row.id, kind: 'skipped', reason: `platform_credits: ${reason}` });
+      settleRow(c.row, { id: c.row.id, kind: 'skipped', reason: `platform_credits: ${reason}` });
       refund += price;
       return false;
     });
@@ -154,12 +279,13 @@ async function sendBatch(d: DeliveryDeps, ws: string, campaign: Campaign, schedu
     } catch (err) {
       if (!(err instanceof TemplateError)) throw err;
       // Missing data is this person's problem, not a reason to retry: fail it with the variable's name.
-      outcomes.push({ id: c.row.id, kind: 'failed', error: `render: ${err.message}` });
+      settleRow(c.row, { id: c.row.id, kind: 'failed', error: `render: ${err.message}` });
       refund += d.prices[c.channel];
       continue;
     }
     claims.push({
       id: c.row.id,
+      row: c.row.row,
       attempts: c.row.attempts,
       channel: c.channel,
       variantId: variant.id,
@@ -218,7 +344,7 @@ async function sendSlice(d: DeliveryDeps, ws: string, slice: Claimed[]): Promise
     const delivered = await d.store.ledger.deliverInStore(
       ws,
       slice.map((c) => ({
-        id: c.id, attempts: c.attempts, channel: c.channel, variantId: c.variantId, rendered: c.rendered, credits: c.credits,
+        id: c.id, row: c.row, attempts: c.attempts, channel: c.channel, variantId: c.variantId, rendered: c.rendered, credits: c.credits,
         userId: c.message.userId, payload: stored(c.message),
       })),
       now,
@@ -250,7 +376,7 @@ async function withinBudget(
   ws: string,
   campaign: Campaign,
   candidates: Array<{ row: DueMessage; channel: Channel }>,
-  outcomes: LedgerOutcome[],
+  settleRow: (r: DueMessage, o: LedgerOutcome) => void,
   addRefund: (credits: number) => void,
 ): Promise<Array<{ row: DueMessage; channel: Channel }>> {
   // A recovered row already holds its credits from the earlier claim.
@@ -266,7 +392,7 @@ async function withinBudget(
       accepted.push(c);
     } else {
       addRefund(c.row.credits);
-      outcomes.push({ id: c.row.id, kind: 'skipped', reason: `budget_exhausted: the campaign's budget of ${campaign.budget_credits} credits is spent` });
+      settleRow(c.row, { id: c.row.id, kind: 'skipped', reason: `budget_exhausted: the campaign's budget of ${campaign.budget_credits} credits is spent` });
     }
   });
   addRefund(left);

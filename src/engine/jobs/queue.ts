@@ -63,6 +63,10 @@ function sqliteQueue(x: Executor): JobQueue {
   const progress = fenced('payload = @payload');
   const pendingAll = db.prepare(`SELECT count(*) AS n FROM jobs WHERE workspace_id = ? AND status IN ('queued', 'running')`);
   const pendingKind = db.prepare(`SELECT count(*) AS n FROM jobs WHERE workspace_id = ? AND kind = ? AND status IN ('queued', 'running')`);
+  const unfinished = db.prepare(
+    `SELECT count(*) AS n FROM jobs WHERE status IN ('queued', 'running') AND substr(dedupe_key, 1, length(@prefix)) = @prefix
+       AND (@phase IS NULL OR coalesce(json_extract(payload, '$.phase'), '') <> @phase)`,
+  );
   const ok = (r: { changes: number }) => r.changes > 0;
   const nextRun = db.prepare(`SELECT min(run_at) AS at FROM jobs WHERE status = 'queued'`);
   const wake = db.prepare(`UPDATE jobs SET run_at = @at, updated_at = @at WHERE dedupe_key = @key AND status = 'queued' AND run_at > @at`);
@@ -113,6 +117,7 @@ function sqliteQueue(x: Executor): JobQueue {
     progress: (id, owner, payload, now) => x.run(async () => ok(progress.run({ id, owner, payload: JSON.stringify(payload), now: now.getTime() }))),
     pending: (ws, kind) =>
       x.run(async () => Number(((kind ? pendingKind.get(ws, kind) : pendingAll.get(ws)) as { n: number }).n)),
+    unfinished: (prefix, phase) => x.run(async () => Number((unfinished.get({ prefix, phase: phase ?? null }) as { n: number }).n)),
   };
 }
 
@@ -174,6 +179,12 @@ function pgQueue(x: Executor): JobQueue {
         await sql`UPDATE jobs SET payload = ${JSON.stringify(payload)}::jsonb, updated_at = ${iso(now)}
                   WHERE id = ${id} AND lease_owner = ${owner} AND status = 'running'`,
       ),
+    unfinished: async (prefix, phase) => {
+      const [r] = await sql<{ n: string }[]>`
+        SELECT count(*) AS n FROM jobs WHERE status IN ('queued', 'running') AND substr(dedupe_key, 1, ${prefix.length}) = ${prefix}
+          ${phase === undefined ? sql`` : sql`AND coalesce(payload->>'phase', '') <> ${phase}`}`;
+      return Number(r?.n ?? 0);
+    },
     pending: async (ws, kind) => {
       const [r] = await sql<{ n: string }[]>`
         SELECT count(*) AS n FROM jobs WHERE workspace_id = ${ws} AND status IN ('queued', 'running') ${kind ? sql`AND kind = ${kind}` : sql``}`;

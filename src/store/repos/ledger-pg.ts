@@ -1,8 +1,8 @@
 /** The send ledger on PostgreSQL: multi-row inserts and array-parameter updates, one round trip per kind. */
-import type { LedgerOutcome, LedgerRepo, RangeQuery } from '../../domain/delivery/ports.js';
+import type { LedgerOutcome, LedgerRepo, NewLedgerRow, RangeQuery } from '../../domain/delivery/ports.js';
 import type { Executor } from '../executor.js';
 import { newId } from '../ids.js';
-import { DUE_COLUMNS, historyEntry, OPEN_SQL, toDue, type DueRow } from './ledger-sql.js';
+import { byStored, DUE_COLUMNS, historyEntry, historyItem, nextDueAt, OPEN_SQL, outcomeReason, toDue, type DueRow } from './ledger-sql.js';
 
 /** drizzle's postgres-js driver passes timestamps through unserialized: give PostgreSQL ISO strings. */
 const iso = (d: Date) => d.toISOString();
@@ -46,8 +46,27 @@ export function pgLedger(x: Executor): LedgerRepo {
     },
     record: async (ws, outcomes, now, actor) => {
       if (outcomes.length === 0) return;
+      const { stored, fresh } = byStored(outcomes);
       await sql.begin(async (tx) => {
-        for (const [kind, group] of groupByKind(outcomes)) {
+        if (fresh.length > 0) {
+          for (const group of byStep(fresh)) {
+            const head = group[0]!.row;
+            const rows = group.map((o) => {
+              const { status, item } = historyItem(o, now, actor);
+              return { id: o.id, user_id: o.row.userId, key: o.row.idempotencyKey, channel: o.row.channel, status, entry: item,
+                       reason: outcomeReason(o) ?? null, planned: iso(o.row.plannedFor), at: iso(nextDueAt(o, o.row.plannedFor)) };
+            });
+            await tx`
+              INSERT INTO messages (workspace_id, id, campaign_id, step_key, user_id, channel, schedule_id, idempotency_key, status, status_history,
+                                    error, attempts, credits, planned_for, scheduled_for, created_at, updated_at)
+              SELECT ${ws}, d.id, ${head.campaignId}, ${head.stepKey}, d.user_id, d.channel, ${head.scheduleId}, d.key, d.status, jsonb_build_array(d.entry),
+                     d.reason, 0, 0, d.planned, d.at, ${iso(now)}::timestamptz, ${iso(now)}::timestamptz
+              FROM json_to_recordset(${JSON.stringify(rows)}::json)
+                   AS d(id text, user_id text, key text, channel text, status text, entry jsonb, reason text, planned timestamptz, at timestamptz)
+              ON CONFLICT DO NOTHING`;
+          }
+        }
+        for (const [kind, group] of groupByKind(stored)) {
           const ids = group.map((o) => o.id);
           const h = group.map((o) => historyEntry(o, now, actor));
           const entries = h.map((e) => e.entry);
@@ -61,8 +80,8 @@ export function pgLedger(x: Executor): LedgerRepo {
                      FROM unnest(${ids}::text[], ${entries}::text[], ${statuses}::text[], ${s.map((o) => o.provider)}::text[],
                                  ${s.map((o) => o.providerMessageId)}::text[]) AS d(id, entry, status, provider, pmid)
                      ${where}`;
-          } else if (kind === 'retry' || kind === 'recheck' || kind === 'defer') {
-            const at = group.map((o) => (o.kind === 'retry' || o.kind === 'recheck' ? o.retryAt : o.kind === 'defer' ? o.until : now).toISOString());
+          } else if (kind === 'later') {
+            const at = group.map((o) => nextDueAt(o, now).toISOString());
             const reason = group.map((o) => (o.kind === 'retry' || o.kind === 'recheck' ? o.error : null));
             await tx`UPDATE messages m SET status = d.status, scheduled_for = d.at::timestamptz, error = coalesce(d.reason, m.error),
                        credits = CASE WHEN d.status = 'sending' THEN m.credits ELSE 0 END, ${hist}
@@ -70,7 +89,7 @@ export function pgLedger(x: Executor): LedgerRepo {
                           AS d(id, entry, status, at, reason)
                      ${where}`;
           } else {
-            const reason = group.map((o) => ('reason' in o ? o.reason : 'error' in o ? o.error : ''));
+            const reason = group.map((o) => outcomeReason(o) ?? '');
             await tx`UPDATE messages m SET status = d.status, error = d.reason, credits = 0, ${hist}
                      FROM unnest(${ids}::text[], ${entries}::text[], ${statuses}::text[], ${reason}::text[]) AS d(id, entry, status, reason)
                      ${where}`;
@@ -81,16 +100,35 @@ export function pgLedger(x: Executor): LedgerRepo {
     claim: async (ws, claims, now, staleAt, actor) => {
       if (claims.length === 0) return new Set();
       const entry = JSON.stringify({ status: 'sending', at: now.toISOString(), by: actor });
-      const rows = await sql<{ id: string }[]>`
-        UPDATE messages m SET status = 'sending', channel = d.channel, variant_id = d.variant, rendered = d.rendered::jsonb, credits = d.credits,
-               attempts = m.attempts + 1, scheduled_for = ${iso(staleAt)},
-               status_history = m.status_history || jsonb_build_array(${entry}::jsonb), updated_at = ${iso(now)}
-        FROM unnest(${claims.map((c) => c.id)}::text[], ${claims.map((c) => c.attempts)}::int[], ${claims.map((c) => c.channel)}::text[],
-                    ${claims.map((c) => c.variantId)}::text[], ${claims.map((c) => JSON.stringify(c.rendered))}::text[],
-                    ${claims.map((c) => c.credits)}::int[]) AS d(id, attempts, channel, variant, rendered, credits)
-        WHERE m.workspace_id = ${ws} AND m.id = d.id AND m.status IN ${open} AND m.attempts = d.attempts
-        RETURNING m.id`;
-      return new Set(rows.map((r) => r.id));
+      const { stored, fresh } = byStored(claims);
+      const out = new Set<string>();
+      if (stored.length > 0) {
+        const rows = stored.map((c) => ({ id: c.id, attempts: c.attempts, channel: c.channel, variant: c.variantId, rendered: c.rendered, credits: c.credits }));
+        const claimed = await sql<{ id: string }[]>`
+          UPDATE messages m SET status = 'sending', channel = d.channel, variant_id = d.variant, rendered = d.rendered, credits = d.credits,
+                 attempts = m.attempts + 1, scheduled_for = ${iso(staleAt)},
+                 status_history = m.status_history || jsonb_build_array(${entry}::jsonb), updated_at = ${iso(now)}
+          FROM json_to_recordset(${JSON.stringify(rows)}::json) AS d(id text, attempts int, channel text, variant text, rendered jsonb, credits int)
+          WHERE m.workspace_id = ${ws} AND m.id = d.id AND m.status IN ${open} AND m.attempts = d.attempts
+          RETURNING m.id`;
+        for (const r of claimed) out.add(r.id);
+      }
+      for (const group of byStep(fresh)) {
+        const head = group[0]!.row;
+        const rows = group.map((c) => ({ id: c.id, user_id: c.row.userId, key: c.row.idempotencyKey, channel: c.channel, variant: c.variantId,
+                                         rendered: c.rendered, credits: c.credits, planned: iso(c.row.plannedFor) }));
+        const claimed = await sql<{ id: string }[]>`
+          INSERT INTO messages (workspace_id, id, campaign_id, step_key, user_id, channel, variant_id, schedule_id, idempotency_key, status,
+                                status_history, attempts, credits, rendered, planned_for, scheduled_for, created_at, updated_at)
+          SELECT ${ws}, d.id, ${head.campaignId}, ${head.stepKey}, d.user_id, d.channel, d.variant, ${head.scheduleId}, d.key, 'sending',
+                 jsonb_build_array(${entry}::jsonb), 1, d.credits, d.rendered, d.planned, ${iso(staleAt)}::timestamptz, ${iso(now)}::timestamptz, ${iso(now)}::timestamptz
+          FROM json_to_recordset(${JSON.stringify(rows)}::json)
+               AS d(id text, user_id text, key text, channel text, variant text, rendered jsonb, credits int, planned timestamptz)
+          ON CONFLICT DO NOTHING
+          RETURNING id`;
+        for (const r of claimed) out.add(r.id);
+      }
+      return out;
     },
     scheduleCounts: async (ws, campaignId, scheduleId) => {
       const rows = await sql<{ status: string; n: string }[]>`
@@ -98,53 +136,67 @@ export function pgLedger(x: Executor): LedgerRepo {
       return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
     },
     deliverInStore: async (ws, deliveries, now, actor) => {
-      if (deliveries.length === 0) return new Map();
+      const out = new Map<string, string>();
+      if (deliveries.length === 0) return out;
       const entry = JSON.stringify({ status: 'delivered', at: now.toISOString(), by: actor });
-      const dlv = deliveries.map(() => newId('dlv'));
-      // One statement: the claim, the ledger update and the inbox rows commit together or not at all.
-      const rows = await sql<{ message_id: string; id: string }[]>`
-        WITH d AS (
-          SELECT * FROM unnest(${deliveries.map((c) => c.id)}::text[], ${deliveries.map((c) => c.attempts)}::int[],
-                               ${deliveries.map((c) => c.channel)}::text[], ${deliveries.map((c) => c.variantId)}::text[],
-                               ${deliveries.map((c) => JSON.stringify(c.rendered))}::text[], ${deliveries.map((c) => c.credits)}::int[], ${dlv}::text[],
-                               ${deliveries.map((c) => c.userId)}::text[], ${deliveries.map((c) => JSON.stringify(c.payload))}::text[])
-                   AS d(id, attempts, channel, variant, rendered, credits, dlv, user_id, payload)
-        ), claimed AS (
-          UPDATE messages m SET status = 'delivered', channel = d.channel, variant_id = d.variant, rendered = d.rendered::jsonb, credits = d.credits,
-                 attempts = m.attempts + 1, provider = 'local', provider_message_id = d.dlv, error = NULL,
-                 sent_at = ${iso(now)}::timestamptz, delivered_at = ${iso(now)}::timestamptz,
-                 status_history = m.status_history || jsonb_build_array(${entry}::jsonb), updated_at = ${iso(now)}::timestamptz
-          FROM d WHERE m.workspace_id = ${ws} AND m.id = d.id AND m.status IN ${open} AND m.attempts = d.attempts
-          RETURNING m.id, d.dlv, d.user_id, d.channel, d.payload
-        )
-        INSERT INTO local_deliveries (workspace_id, id, message_id, user_id, channel, payload, delivered_at)
-        SELECT ${ws}, dlv, id, user_id, channel, payload::jsonb, ${iso(now)}::timestamptz FROM claimed
-        RETURNING message_id, id`;
-      return new Map(rows.map((r) => [r.message_id, r.id]));
+      const at = iso(now);
+      const { stored, fresh } = byStored(deliveries);
+      // One statement each: the claim, the ledger write and the inbox rows commit together or not at all.
+      if (stored.length > 0) {
+        const rows = stored.map((c) => ({ id: c.id, attempts: c.attempts, channel: c.channel, variant: c.variantId, rendered: c.rendered,
+                                          credits: c.credits, dlv: newId('dlv'), user_id: c.userId, payload: c.payload }));
+        const delivered = await sql<{ message_id: string; id: string }[]>`
+          WITH d AS (
+            SELECT * FROM json_to_recordset(${JSON.stringify(rows)}::json)
+                     AS d(id text, attempts int, channel text, variant text, rendered jsonb, credits int, dlv text, user_id text, payload jsonb)
+          ), claimed AS (
+            UPDATE messages m SET status = 'delivered', channel = d.channel, variant_id = d.variant, rendered = d.rendered, credits = d.credits,
+                   attempts = m.attempts + 1, provider = 'local', provider_message_id = d.dlv, error = NULL,
+                   sent_at = ${at}::timestamptz, delivered_at = ${at}::timestamptz,
+                   status_history = m.status_history || jsonb_build_array(${entry}::jsonb), updated_at = ${at}::timestamptz
+            FROM d WHERE m.workspace_id = ${ws} AND m.id = d.id AND m.status IN ${open} AND m.attempts = d.attempts
+            RETURNING m.id, d.dlv, d.user_id, d.channel, d.payload
+          )
+          INSERT INTO local_deliveries (workspace_id, id, message_id, user_id, channel, payload, delivered_at)
+          SELECT ${ws}, dlv, id, user_id, channel, payload, ${at}::timestamptz FROM claimed
+          RETURNING message_id, id`;
+        for (const r of delivered) out.set(r.message_id, r.id);
+      }
+      for (const group of byStep(fresh)) {
+        const head = group[0]!.row;
+        const rows = group.map((c) => ({ id: c.id, user_id: c.row.userId, key: c.row.idempotencyKey, channel: c.channel, variant: c.variantId,
+                                         rendered: c.rendered, credits: c.credits, planned: iso(c.row.plannedFor), dlv: newId('dlv'), payload: c.payload }));
+        // A member whose row a crashed run already wrote conflicts on its key: no second row, no second delivery.
+        const delivered = await sql<{ message_id: string; id: string }[]>`
+          WITH d AS (
+            SELECT * FROM json_to_recordset(${JSON.stringify(rows)}::json)
+                     AS d(id text, user_id text, key text, channel text, variant text, rendered jsonb, credits int, planned timestamptz, dlv text, payload jsonb)
+          ), written AS (
+            INSERT INTO messages (workspace_id, id, campaign_id, step_key, user_id, channel, variant_id, schedule_id, idempotency_key, status,
+                                  status_history, attempts, credits, rendered, provider, provider_message_id, planned_for, scheduled_for,
+                                  sent_at, delivered_at, created_at, updated_at)
+            SELECT ${ws}, d.id, ${head.campaignId}, ${head.stepKey}, d.user_id, d.channel, d.variant, ${head.scheduleId}, d.key, 'delivered',
+                   jsonb_build_array(${entry}::jsonb), 1, d.credits, d.rendered, 'local', d.dlv, d.planned, d.planned,
+                   ${at}::timestamptz, ${at}::timestamptz, ${at}::timestamptz, ${at}::timestamptz
+            FROM d
+            ON CONFLICT DO NOTHING
+            RETURNING id, provider_message_id AS dlv, user_id, channel
+          )
+          INSERT INTO local_deliveries (workspace_id, id, message_id, user_id, channel, payload, delivered_at)
+          SELECT ${ws}, w.dlv, w.id, w.user_id, w.channel, d.payload, ${at}::timestamptz FROM written w JOIN d ON d.id = w.id
+          RETURNING message_id, id`;
+        for (const r of delivered) out.set(r.message_id, r.id);
+      }
+      return out;
     },
     hasOpen: async (ws, campaignId, stepKey) => {
       const rows = await sql`SELECT 1 FROM messages WHERE workspace_id = ${ws} AND campaign_id = ${campaignId} AND status IN ${open} AND step_key = ${stepKey} LIMIT 1`;
       return rows.length > 0;
     },
-    analyze: async () => {
-      await sql`ANALYZE messages`;
-    },
     stepCounts: async (ws, campaignId, stepKey) => {
       const rows = await sql<{ status: string; n: string }[]>`
         SELECT status, count(*) AS n FROM messages WHERE workspace_id = ${ws} AND campaign_id = ${campaignId} AND step_key = ${stepKey} GROUP BY status`;
       return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
-    },
-    boundaries: async (ws, campaignId, stepKey, chunk) => {
-      const out: string[] = [];
-      for (;;) {
-        const last = out[out.length - 1];
-        const [r] = await sql<{ u: string }[]>`
-          SELECT user_id AS u FROM messages WHERE workspace_id = ${ws} AND campaign_id = ${campaignId} AND step_key = ${stepKey}
-            ${last === undefined ? sql`` : sql`AND user_id > ${last}`}
-          ORDER BY user_id LIMIT 1 OFFSET ${chunk - 1}`;
-        if (!r) return out;
-        out.push(r.u);
-      }
     },
     cancelSchedule: async (ws, scheduleId, reason, now) => {
       const entry = JSON.stringify({ status: 'cancelled', at: now.toISOString(), by: 'scheduler', reason });
@@ -153,25 +205,47 @@ export function pgLedger(x: Executor): LedgerRepo {
         WHERE workspace_id = ${ws} AND schedule_id = ${scheduleId} AND status IN ('queued', 'deferred')`;
       return r.count;
     },
-    reserveCredits: async (ws, campaignId, want) =>
-      sql.begin(async (tx) => {
-        const [row] = await tx<{ budget: number | null; spent: number }[]>`
-          SELECT budget_credits AS budget, credits_spent AS spent FROM campaigns WHERE workspace_id = ${ws} AND id = ${campaignId} FOR UPDATE`;
-        if (!row) return 0;
-        const granted = row.budget === null ? want : Math.max(0, Math.min(want, row.budget - row.spent));
-        if (granted > 0) await tx`UPDATE campaigns SET credits_spent = credits_spent + ${granted} WHERE workspace_id = ${ws} AND id = ${campaignId}`;
-        return granted;
-      }),
+    reserveCredits: async (ws, campaignId, want) => {
+      // One statement, so the row lock lasts no longer than it: the locking read sees the latest
+      // spend, and the update adds what that spend leaves within the budget.
+      const [row] = await sql<{ granted: number }[]>`
+        WITH cur AS (
+          SELECT budget_credits AS budget, credits_spent AS spent FROM campaigns WHERE workspace_id = ${ws} AND id = ${campaignId} FOR UPDATE
+        ), g AS (
+          SELECT CASE WHEN budget IS NULL THEN ${want}::int ELSE greatest(0, least(${want}::int, budget - spent)) END AS granted FROM cur
+        )
+        UPDATE campaigns c SET credits_spent = c.credits_spent + g.granted FROM g
+        WHERE c.workspace_id = ${ws} AND c.id = ${campaignId}
+        RETURNING g.granted`;
+      return row ? Number(row.granted) : 0;
+    },
     releaseCredits: async (ws, campaignId, credits) => {
       if (credits > 0) await sql`UPDATE campaigns SET credits_spent = greatest(0, credits_spent - ${credits}) WHERE workspace_id = ${ws} AND id = ${campaignId}`;
     },
   };
 }
 
+/** Rows written in one statement share their campaign, step and schedule; the dispatcher's always do. */
+function byStep<T extends { row: NewLedgerRow }>(items: readonly T[]): T[][] {
+  const m = new Map<string, T[]>();
+  for (const i of items) {
+    const k = `${i.row.campaignId}\u0000${i.row.stepKey}\u0000${i.row.scheduleId}`;
+    const group = m.get(k);
+    if (group) group.push(i);
+    else m.set(k, [i]);
+  }
+  return [...m.values()];
+}
+
 function groupByKind(outcomes: readonly LedgerOutcome[]): Map<string, LedgerOutcome[]> {
   const m = new Map<string, LedgerOutcome[]>();
   for (const o of outcomes) {
-    const k = o.kind === 'suppressed' || o.kind === 'skipped' || o.kind === 'cancelled' || o.kind === 'failed' ? 'final' : o.kind;
+    const k =
+      o.kind === 'suppressed' || o.kind === 'skipped' || o.kind === 'cancelled' || o.kind === 'failed'
+        ? 'final'
+        : o.kind === 'sent'
+          ? 'sent'
+          : 'later';
     const group = m.get(k);
     if (group) group.push(o);
     else m.set(k, [o]);

@@ -48,6 +48,18 @@ export function toDue(r: DueRow): DueMessage {
 
 /** The status an outcome moves a row to, and the history entry it appends. */
 export function historyEntry(o: LedgerOutcome, now: Date, actor: string): { status: LedgerStatus; entry: string } {
+  const { status, item } = historyItem(o, now, actor);
+  return { status, entry: JSON.stringify(item) };
+}
+
+export interface HistoryItem {
+  status: LedgerStatus;
+  at: string;
+  by: string;
+  reason?: string;
+}
+
+export function historyItem(o: LedgerOutcome, now: Date, actor: string): { status: LedgerStatus; item: HistoryItem } {
   const status: LedgerStatus =
     o.kind === 'sent'
       ? o.delivered
@@ -59,7 +71,30 @@ export function historyEntry(o: LedgerOutcome, now: Date, actor: string): { stat
           ? 'sending'
           : o.kind === 'defer'
             ? 'deferred'
-            : o.kind;
-  const reason = 'reason' in o ? o.reason : 'error' in o ? o.error : undefined;
-  return { status, entry: JSON.stringify({ status, at: now.toISOString(), by: actor, ...(reason ? { reason } : {}) }) };
+            : o.kind === 'hold'
+              ? 'queued'
+              : o.kind;
+  const reason = outcomeReason(o);
+  return { status, item: { status, at: now.toISOString(), by: actor, ...(reason ? { reason } : {}) } };
+}
+
+/** The reason or error an outcome records, if any. */
+export function outcomeReason(o: LedgerOutcome): string | undefined {
+  return 'reason' in o ? o.reason : 'error' in o ? o.error : undefined;
+}
+
+/** When a row an outcome writes is next due: a retry's or hold's time, else its planned time. */
+export function nextDueAt(o: LedgerOutcome, planned: Date): Date {
+  return o.kind === 'retry' || o.kind === 'recheck' ? o.retryAt : o.kind === 'defer' || o.kind === 'hold' ? o.until : planned;
+}
+
+/** Splits items into those for existing rows and those that write a new row. */
+export function byStored<T extends { row?: unknown }>(items: readonly T[]): { stored: T[]; fresh: Array<T & { row: NonNullable<T['row']> }> } {
+  const stored: T[] = [];
+  const fresh: Array<T & { row: NonNullable<T['row']> }> = [];
+  for (const i of items) {
+    if (i.row) fresh.push(i as T & { row: NonNullable<T['row']> });
+    else stored.push(i);
+  }
+  return { stored, fresh };
 }

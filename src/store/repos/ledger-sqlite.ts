@@ -2,7 +2,7 @@
 import type { LedgerRepo, RangeQuery } from '../../domain/delivery/ports.js';
 import type { Executor } from '../executor.js';
 import { newId } from '../ids.js';
-import { DUE_COLUMNS, historyEntry, MAX_ID, OPEN_SQL, toDue, type DueRow } from './ledger-sql.js';
+import { DUE_COLUMNS, historyEntry, MAX_ID, nextDueAt, OPEN_SQL, outcomeReason, toDue, type DueRow } from './ledger-sql.js';
 
 const DUE_SQL = `
   SELECT ${DUE_COLUMNS}, json_extract(u.traits, '$.webhook_url') AS webhook_url,
@@ -21,9 +21,6 @@ export function sqliteLedger(x: Executor): LedgerRepo {
   const nextDue = db.prepare(`
     SELECT min(scheduled_for) AS at FROM messages
     WHERE workspace_id = @ws AND campaign_id = @campaign AND step_key = @step AND user_id > @after AND user_id <= @through AND status IN ${OPEN_SQL}`);
-  const boundary = db.prepare(`
-    SELECT user_id AS u FROM messages WHERE workspace_id = ? AND campaign_id = ? AND step_key = ? AND user_id > ?
-    ORDER BY user_id LIMIT 1 OFFSET ?`);
   const open = `WHERE workspace_id = @ws AND id = @id AND status IN ${OPEN_SQL}`;
   const append = `status_history = json_insert(status_history, '$[#]', json(@entry)), updated_at = @now`;
   const claim = db.prepare(`UPDATE messages SET status = 'sending', channel = @channel, variant_id = @variant, rendered = @rendered,
@@ -34,13 +31,20 @@ export function sqliteLedger(x: Executor): LedgerRepo {
                                 provider = 'local', provider_message_id = ?, error = NULL, sent_at = ?, delivered_at = ?,
                                 status_history = json_insert(status_history, '$[#]', json(?)), updated_at = ?
                               WHERE workspace_id = ? AND id = ? AND status IN ${OPEN_SQL} AND attempts = ?`);
+  // A member's first write: nothing when its key exists already (a crashed run wrote it).
+  const insertNew = db.prepare(`
+    INSERT INTO messages (workspace_id, id, campaign_id, step_key, user_id, channel, variant_id, schedule_id, idempotency_key, status,
+                          status_history, error, attempts, credits, rendered, provider, provider_message_id, planned_for, scheduled_for,
+                          sent_at, delivered_at, created_at, updated_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, json_array(json(?)), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT DO NOTHING`);
   const inbox = db.prepare(
     `INSERT INTO local_deliveries (workspace_id, id, message_id, user_id, channel, payload, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
   const hasOpen = db.prepare(
-    // The planner prefers the step index and would scan every row of the step; open rows are few.
-    `SELECT 1 AS x FROM messages INDEXED BY messages_ws_campaign_status_idx
-     WHERE workspace_id = ? AND campaign_id = ? AND status IN ${OPEN_SQL} AND step_key = ? LIMIT 1`,
+    // The planner might prefer the step index and scan every row of the step; open rows are few.
+    `SELECT 1 AS x FROM messages INDEXED BY messages_open_idx
+     WHERE workspace_id = ? AND campaign_id = ? AND step_key = ? AND status IN ${OPEN_SQL} LIMIT 1`,
   );
   const stepCounts = db.prepare(`SELECT status, count(*) AS n FROM messages WHERE workspace_id = ? AND campaign_id = ? AND step_key = ? GROUP BY status`);
   const scheduleCounts = db.prepare(`SELECT status, count(*) AS n FROM messages WHERE workspace_id = ? AND campaign_id = ? AND schedule_id = ? GROUP BY status`);
@@ -50,6 +54,7 @@ export function sqliteLedger(x: Executor): LedgerRepo {
     retry: db.prepare(`UPDATE messages SET status = @status, scheduled_for = @at, error = @reason,
                          credits = CASE WHEN @status = 'queued' THEN 0 ELSE credits END, ${append} ${open}`),
     defer: db.prepare(`UPDATE messages SET status = 'deferred', scheduled_for = @at, credits = 0, ${append} ${open}`),
+    hold: db.prepare(`UPDATE messages SET status = 'queued', scheduled_for = @at, credits = 0, ${append} ${open}`),
     final: db.prepare(`UPDATE messages SET status = @status, error = @reason, credits = 0, ${append} ${open}`),
   };
   const cancel = db.prepare(`
@@ -88,6 +93,14 @@ export function sqliteLedger(x: Executor): LedgerRepo {
         const out = new Set<string>();
         const entry = JSON.stringify({ status: 'sending', at: now.toISOString(), by: actor });
         for (const c of claims) {
+          if (c.row) {
+            const r = insertNew.run(
+              ws, c.id, c.row.campaignId, c.row.stepKey, c.row.userId, c.channel, c.variantId, c.row.scheduleId, c.row.idempotencyKey, 'sending',
+              entry, null, 1, c.credits, JSON.stringify(c.rendered), null, null, c.row.plannedFor.getTime(), staleAt.getTime(), null, null, now.getTime(), now.getTime(),
+            );
+            if (r.changes > 0) out.add(c.id);
+            continue;
+          }
           const r = claim.run({
             ws, id: c.id, attempts: c.attempts, channel: c.channel, variant: c.variantId, rendered: JSON.stringify(c.rendered),
             credits: c.credits, stale: staleAt.getTime(), entry, now: now.getTime(),
@@ -107,14 +120,18 @@ export function sqliteLedger(x: Executor): LedgerRepo {
         const entry = JSON.stringify({ status: 'delivered', at: now.toISOString(), by: actor });
         for (const d of deliveries) {
           const dlv = newId('dlv');
-          const r = inStore.run(d.channel, d.variantId, JSON.stringify(d.rendered), d.credits, dlv, t, t, entry, t, ws, d.id, d.attempts);
+          const r = d.row
+            ? insertNew.run(
+                ws, d.id, d.row.campaignId, d.row.stepKey, d.row.userId, d.channel, d.variantId, d.row.scheduleId, d.row.idempotencyKey, 'delivered',
+                entry, null, 1, d.credits, JSON.stringify(d.rendered), 'local', dlv, d.row.plannedFor.getTime(), d.row.plannedFor.getTime(), t, t, t, t,
+              )
+            : inStore.run(d.channel, d.variantId, JSON.stringify(d.rendered), d.credits, dlv, t, t, entry, t, ws, d.id, d.attempts);
           if (r.changes === 0) continue;
           inbox.run(ws, dlv, d.id, d.userId, d.channel, JSON.stringify(d.payload), t);
           out.set(d.id, dlv);
         }
         return out;
       }),
-    analyze: async () => undefined,
     hasOpen: (ws, campaignId, stepKey) => x.run(async () => hasOpen.get(ws, campaignId, stepKey) !== undefined),
     stepCounts: (ws, campaignId, stepKey) =>
       x.run(async () =>
@@ -126,23 +143,23 @@ export function sqliteLedger(x: Executor): LedgerRepo {
         const t = now.getTime();
         for (const o of outcomes) {
           const { status, entry } = historyEntry(o, now, actor);
+          if (o.row) {
+            const r = o.row;
+            insertNew.run(
+              ws, o.id, r.campaignId, r.stepKey, r.userId, r.channel, null, r.scheduleId, r.idempotencyKey, status, entry, outcomeReason(o) ?? null,
+              0, 0, null, null, null, r.plannedFor.getTime(), nextDueAt(o, r.plannedFor).getTime(), null, null, t, t,
+            );
+            continue;
+          }
           const base = { ws, id: o.id, entry, now: t };
           if (o.kind === 'sent') stmt.sent.run({ ...base, status, provider: o.provider, pmid: o.providerMessageId });
           else if (o.kind === 'retry' || o.kind === 'recheck') stmt.retry.run({ ...base, status, at: o.retryAt.getTime(), reason: o.error });
           else if (o.kind === 'defer') stmt.defer.run({ ...base, at: o.until.getTime() });
+          else if (o.kind === 'hold') stmt.hold.run({ ...base, at: o.until.getTime() });
           else stmt.final.run({ ...base, status, reason: 'reason' in o ? o.reason : o.error });
         }
       });
     },
-    boundaries: (ws, campaignId, stepKey, chunk) =>
-      x.run(async () => {
-        const out: string[] = [];
-        for (;;) {
-          const r = boundary.get(ws, campaignId, stepKey, out[out.length - 1] ?? '', chunk - 1) as { u: string } | undefined;
-          if (!r) return out;
-          out.push(r.u);
-        }
-      }),
     cancelSchedule: (ws, scheduleId, reason, now) =>
       x.tx(async () => {
         const entry = JSON.stringify({ status: 'cancelled', at: now.toISOString(), by: 'scheduler', reason });

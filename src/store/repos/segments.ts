@@ -106,9 +106,10 @@ export function segmentRepo(x: Executor, clock: Clock): SegmentRepo {
         return { user_ids: page, next_cursor: rows.length > limit ? page[page.length - 1]! : null };
       }),
 
-    memberFacts: (workspaceId, rules, { now, limit, cursor }) =>
+    memberFacts: (workspaceId, rules, { now, limit, cursor, through }) =>
       x.run(async (db) => {
         const predicate = await where(db, workspaceId, rules, now);
+        const bounds = [predicate, ...(cursor ? [gt(u.id, cursor)] : []), ...(through ? [lte(u.id, through)] : [])];
         const sp = x.t.suppressions;
         const agg = x.dialect === 'sqlite' ? sql`group_concat(${sp.channel})` : sql`string_agg(${sp.channel}, ',')`;
         const rows = await db
@@ -120,7 +121,7 @@ export function segmentRepo(x: Executor, clock: Clock): SegmentRepo {
             suppressed: sql<string | null>`(select ${agg} from ${sp} where ${sp.workspaceId} = ${u.workspaceId} and ${sp.userId} = ${u.id})`,
           })
           .from(u)
-          .where(cursor ? and(predicate, gt(u.id, cursor)) : predicate)
+          .where(and(...bounds))
           .orderBy(asc(u.id))
           .limit(limit + 1);
         const page = rows.slice(0, limit);
@@ -130,39 +131,20 @@ export function segmentRepo(x: Executor, clock: Clock): SegmentRepo {
         };
       }),
 
-    expandToLedger: (workspaceId, rules, o) =>
+    boundaries: (workspaceId, rules, { now, chunk }) =>
       x.run(async (db) => {
-        const predicate = await where(db, workspaceId, rules, o.now);
-        const inRange = o.after === null ? predicate : and(predicate, gt(u.id, o.after))!;
-        const [edge] = await db.select({ id: u.id }).from(u).where(inRange).orderBy(asc(u.id)).limit(1).offset(o.limit - 1);
-        const through = edge?.id ?? null;
-        const members = through === null ? inRange : and(inRange, lte(u.id, through))!;
-        const history = JSON.stringify([{ status: 'queued', at: o.now.toISOString(), by: 'scheduler' }]);
-        const sqlite = x.dialect === 'sqlite';
-        const at = (d: Date) => (sqlite ? sql`${d.getTime()}` : sql`${d.toISOString()}::timestamptz`);
-        const planned = !o.plannedByZone
-          ? at(o.plannedFor)
-          : sqlite
-            ? sql`coalesce(json_extract(${JSON.stringify(Object.fromEntries(Object.entries(o.plannedByZone).map(([z, d]) => [z, d.getTime()])))}, '$."' || ${u.timezone} || '"'), ${o.plannedFor.getTime()})`
-            : sql`coalesce((${JSON.stringify(Object.fromEntries(Object.entries(o.plannedByZone).map(([z, d]) => [z, d.toISOString()])))}::jsonb ->> ${u.timezone})::timestamptz, ${o.plannedFor.toISOString()}::timestamptz)`;
-        // Like newId(): 48 bits of time first, so a firing's rows land at the end of the id indexes
-        // instead of on random pages all over them.
-        const ms = o.now.getTime();
-        const id = sqlite
-          ? sql`'msg_' || printf('%012x', ${ms}) || lower(hex(randomblob(10)))`
-          : sql`'msg_' || lpad(to_hex(${ms}::bigint), 12, '0') || substr(replace(gen_random_uuid()::text, '-', ''), 1, 20)`;
-        const statement = sql`
-          insert into ${m} (workspace_id, id, campaign_id, step_key, user_id, channel, variant_id, schedule_id, idempotency_key, status,
-                            status_history, attempts, credits, planned_for, scheduled_for, created_at, updated_at)
-          select ${u.workspaceId}, ${id}, ${o.campaignId}, ${o.stepKey}, ${u.id}, ${o.channel}, null, ${o.scheduleId},
-                 ${o.keyPrefix} || ${u.id} || ${o.keySuffix}, 'queued', ${sqlite ? sql`${history}` : sql`${history}::jsonb`}, 0, 0,
-                 ${planned}, ${planned}, ${at(o.now)}, ${at(o.now)}
-          from ${u} where ${members}
-          on conflict do nothing`;
-        const inserted = sqlite
-          ? (db.run(statement) as unknown as { changes: number }).changes
-          : Number(((await (db as unknown as PostgresJsDatabase).execute(statement)) as unknown as { count: number }).count);
-        return { inserted, through };
+        // One evaluation of the segment: every chunk-th member by id, in the database's own id order.
+        const numbered = db
+          .select({ id: u.id, rn: sql<number>`row_number() over (order by ${u.id})`.as('rn') })
+          .from(u)
+          .where(await where(db, workspaceId, rules, now))
+          .as('numbered');
+        const rows = await db
+          .select({ id: numbered.id })
+          .from(numbered)
+          .where(sql`${numbered.rn} % ${chunk} = 0`)
+          .orderBy(asc(numbered.id));
+        return rows.map((r) => r.id);
       }),
 
     sample: (workspaceId, rules, { now, limit }) =>

@@ -288,6 +288,11 @@ export const messages = pgTable(
     index('messages_ws_user_time_idx').on(t.workspaceId, t.userId, t.createdAt),
     index('messages_ws_time_idx').on(t.workspaceId, t.createdAt),
     index('messages_ws_campaign_step_user_idx').on(t.workspaceId, t.campaignId, t.stepKey, t.userId),
+    // Only the rows still to send: the dispatcher's and finalizer's reads stay small whatever the
+    // ledger's size, and a row written in a final state (most of them) costs this index nothing.
+    index('messages_open_idx')
+      .on(t.workspaceId, t.campaignId, t.stepKey, t.userId)
+      .where(sql`${t.status} IN ('queued', 'deferred', 'sending')`),
   ],
 );
 

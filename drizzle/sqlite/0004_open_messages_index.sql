@@ -1,0 +1,1 @@
+CREATE INDEX `messages_open_idx` ON `messages` (`workspace_id`,`campaign_id`,`step_key`,`user_id`) WHERE "messages"."status" IN ('queued', 'deferred', 'sending');
