@@ -36,14 +36,17 @@
  *
  * Environment: BENCH_DISPATCH_USERS (100000), BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/test),
  * BENCH_DIALECTS (sqlite,postgres), BENCH_DISPATCH_CONCURRENCY (the worker's default), BENCH_DISPATCH_POLL_MS (20),
- * BENCH_DISPATCH_TIMEOUT_S (900); diagnostics: BENCH_DISPATCH_CPU_PROF=1 (V8 profile of the timed
+ * BENCH_DISPATCH_TIMEOUT_S (900), BENCH_DISPATCH_TSX (0); diagnostics: BENCH_DISPATCH_CPU_PROF=1 (V8 profile of the timed
  * section), BENCH_DISPATCH_STORE_PROFILE=1 (time per store call).
+ *
+ * The measured processes run the project compiled by tsc into .bench-out/build, under plain node,
+ * as the worker runs in production (BENCH_DISPATCH_TSX=1: under tsx, which adds ~60 MB of RSS).
  *
  * Prints a table and PASS/MISS lines, writes .bench-out/dispatch.json. PostgreSQL unreachable:
  * a SKIP line, exit 0. A run that fails its verification (or gets stuck) exits non-zero.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { fork } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { Session } from 'node:inspector/promises';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -699,14 +702,43 @@ async function child(spec: string): Promise<void> {
 function runChild<T>(spec: string, env: Record<string, string> = {}): Promise<T> {
   return new Promise((resolve, reject) => {
     let result: T | undefined;
-    const c = fork(fileURLToPath(import.meta.url), [], {
+    const c = fork(childScript ?? fileURLToPath(import.meta.url), [], {
       env: { ...process.env, ...env, BENCH_DISPATCH_CHILD: spec, BENCH_DISPATCH_PARENT: String(process.pid) },
       stdio: 'inherit',
+      // Compiled children run under plain node, as `agentic-campaign worker` does in production.
+      ...(childScript ? { execArgv: [] } : {}),
     });
     c.on('message', (m) => (result = m as T));
     c.on('error', reject);
     c.on('exit', (code, signal) => (result && code === 0 ? resolve(result) : reject(new Error(`${spec} run exited with ${signal ?? `code ${code}`}`))));
   });
+}
+
+/** The compiled bench the children run (null: this file under tsx, with BENCH_DISPATCH_TSX=1). */
+let childScript: string | null = null;
+
+/**
+ * Compiles the project and this bench into .bench-out/build, so the measured processes run
+ * JavaScript under plain node: tsx's loader alone holds about 60 MB more during a send, which is
+ * the harness's cost, not the server's.
+ */
+function compileForChildren(): string {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+  const outDir = join(root, '.bench-out', 'build');
+  const tsconfig = join(root, '.bench-out', 'tsconfig.dispatch.json');
+  mkdirSync(dirname(tsconfig), { recursive: true });
+  rmSync(outDir, { recursive: true, force: true });
+  writeFileSync(
+    tsconfig,
+    JSON.stringify({
+      extends: '../tsconfig.json',
+      compilerOptions: { noEmit: false, outDir: './build', rootDir: '..', incremental: false },
+      include: ['../src', '../tools', '../resources', '../prompts', '../bench'],
+    }),
+  );
+  const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', tsconfig], { stdio: 'inherit' });
+  if (tsc.status !== 0) throw new Error(`compiling the bench for its child processes failed (tsc exit ${tsc.status ?? tsc.signal})`);
+  return join(outDir, 'bench', 'dispatch.js');
 }
 
 /**
@@ -792,6 +824,8 @@ async function parent(): Promise<void> {
     `dispatch bench: ${fmt(USERS)} recipients, one email each; worker concurrency ${DIALECTS.map((d) => `${concurrencyFor(d as Dialect)} (${d})`).join(', ')}, poll ${WORKER_POLL_MS} ms; ` +
       `${cpus().length} cpus (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}, load1 ${loadavg()[0]!.toFixed(2)}`,
   );
+  if (process.env.BENCH_DISPATCH_TSX !== '1') childScript = compileForChildren();
+  console.log(`measured processes: ${childScript ? 'the project compiled by tsc into .bench-out/build, under plain node' : 'this file under tsx (BENCH_DISPATCH_TSX=1)'}`);
   type Measured = { e2e: Measurement; baseline: Measurement; queued: Measurement };
   const results: Partial<Record<Dialect, Measured | { skipped: string } | { failed: string }>> = {};
   for (const dialect of DIALECTS as Dialect[]) {
