@@ -2,6 +2,7 @@
  * The ports a handler may use. Implementations live in src/store, src/platform and src/server;
  * tools and resources import only these types.
  */
+import type { EngagementRepo } from './tracking/engagement.js';
 import type { LedgerRepo } from './delivery/ports.js';
 import type { ScheduleRepo } from './delivery/schedule.js';
 import type { SuppressionRepo } from './delivery/suppressions.js';
@@ -130,5 +131,6 @@ export interface Store {
   readonly jobs: JobQueue;
   readonly templates: TemplateRepo;
   readonly personalizationCache: PersonalizationCacheRepo;
+  readonly engagement: EngagementRepo;
   close(): Promise<void>;
 }

@@ -16,6 +16,7 @@ import { eventRepo } from './repos/events.js';
 import { scoreRepo } from './repos/scores.js';
 import { segmentRepo } from './repos/segments.js';
 import { personalizationCacheRepo } from './repos/personalization-cache.js';
+import { engagementRepo } from './repos/engagement.js';
 import { templateRepo } from './repos/templates.js';
 import { userRepo } from './repos/users.js';
 import { workspaceRepo } from './repos/workspaces.js';
@@ -64,6 +65,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<OpenedStore> {
     jobs: jobQueue(executor),
     templates: templateRepo(executor, opts.clock),
     personalizationCache: personalizationCacheRepo(executor, opts.clock),
+    engagement: engagementRepo(executor),
     close: () => executor.close(),
   };
 }

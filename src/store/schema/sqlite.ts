@@ -294,6 +294,10 @@ export const messages = sqliteTable(
     index('messages_open_idx')
       .on(t.workspaceId, t.campaignId, t.stepKey, t.userId)
       .where(sql`${t.status} IN ('queued', 'deferred', 'sending')`),
+    // Delivery events from the notification service name its own id; local deliveries never need it.
+    index('messages_provider_message_idx')
+      .on(t.providerMessageId)
+      .where(sql`${t.providerMessageId} IS NOT NULL AND ${t.provider} <> 'local'`),
   ],
 );
 
@@ -331,14 +335,90 @@ export const engagementEvents = sqliteTable(
     revenue: real('revenue'),
     userAgent: text('user_agent'),
     occurredAt: ts('occurred_at').notNull(),
+    /** The channel of the message (rollups count by it). */
+    channel: text('channel').notNull().default('email'),
+    /** The first hit of its kind for the message, machine or not (is_unique: the first non-machine one). */
+    isFirst: bool('is_first').notNull().default(false),
+    /** Where the hit came from: pixel, redirect, click (an open implied by a click), one_click, page, nats, attribution. */
+    source: text('source').notNull().default('pixel'),
   },
   (t) => [
     primaryKey({ columns: [t.workspaceId, t.id] }),
     index('engagement_ws_campaign_kind_idx').on(t.workspaceId, t.campaignId, t.kind, t.occurredAt),
     index('engagement_ws_message_idx').on(t.workspaceId, t.messageId, t.kind),
     index('engagement_ws_kind_time_idx').on(t.workspaceId, t.kind, t.occurredAt),
+    // At most one unique and one first hit per (message, kind), whichever process records it.
+    uniqueIndex('engagement_unique_uq').on(t.workspaceId, t.messageId, t.kind).where(sql`${t.isUnique}`),
+    uniqueIndex('engagement_first_uq').on(t.workspaceId, t.messageId, t.kind).where(sql`${t.isFirst}`),
   ],
 );
+
+/**
+ * Delivery and engagement counters per campaign, variant, channel and hour, kept by triggers on
+ * `messages` and `engagement_events` (see the migration that creates them), so every write path
+ * counts and get_metrics reads a few rows instead of the ledger. Ledger counts are by current
+ * status and by the hour the message was sent (else created); engagement by the hour of the hit.
+ */
+export const campaignRollups = sqliteTable(
+  'campaign_rollups',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    campaignId: text('campaign_id').notNull(),
+    /** '' for messages not yet assigned a variant. */
+    variantId: text('variant_id').notNull(),
+    channel: text('channel').notNull(),
+    bucket: ts('bucket').notNull(),
+    stQueued: integer('st_queued').notNull().default(0),
+    stDeferred: integer('st_deferred').notNull().default(0),
+    stSending: integer('st_sending').notNull().default(0),
+    stSent: integer('st_sent').notNull().default(0),
+    stDelivered: integer('st_delivered').notNull().default(0),
+    stFailed: integer('st_failed').notNull().default(0),
+    stSuppressed: integer('st_suppressed').notNull().default(0),
+    stSkipped: integer('st_skipped').notNull().default(0),
+    stCancelled: integer('st_cancelled').notNull().default(0),
+    opens: integer('opens').notNull().default(0),
+    uniqueOpens: integer('unique_opens').notNull().default(0),
+    firstOpens: integer('first_opens').notNull().default(0),
+    machineOpens: integer('machine_opens').notNull().default(0),
+    clicks: integer('clicks').notNull().default(0),
+    uniqueClicks: integer('unique_clicks').notNull().default(0),
+    machineClicks: integer('machine_clicks').notNull().default(0),
+    unsubscribes: integer('unsubscribes').notNull().default(0),
+    conversions: integer('conversions').notNull().default(0),
+    uniqueConversions: integer('unique_conversions').notNull().default(0),
+    revenue: real('revenue').notNull().default(0),
+    bounces: integer('bounces').notNull().default(0),
+    complaints: integer('complaints').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.campaignId, t.variantId, t.channel, t.bucket] })],
+);
+
+/** Tracking-token keys made by the server itself when TRACKING_SECRETS is not set (the newest signs). */
+export const trackingKeys = sqliteTable('tracking_keys', {
+  id: integer('id').primaryKey(),
+  secret: text('secret').notNull(),
+  createdAt: ts('created_at').notNull(),
+});
+
+/** Envelope ids of bus events already applied, so a redelivered event changes nothing. */
+export const inboxEvents = sqliteTable(
+  'inbox_events',
+  {
+    source: text('source').notNull(),
+    id: text('id').notNull(),
+    receivedAt: ts('received_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.source, t.id] })],
+);
+
+/** How far conversion attribution has read the events table, per workspace. */
+export const attributionState = sqliteTable('attribution_state', {
+  workspaceId: text('workspace_id').primaryKey(),
+  lastReceivedAt: ts('last_received_at').notNull(),
+  lastEventId: text('last_event_id').notNull(),
+  updatedAt: ts('updated_at').notNull(),
+});
 
 export const suppressions = sqliteTable(
   'suppressions',
