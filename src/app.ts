@@ -12,6 +12,8 @@ import { createRateGate } from './engine/delivery/rate-limit.js';
 import type { JobHandler } from './engine/worker.js';
 import { createPlatform } from './platform/index.js';
 import { createCopywriter, createSegmentInterpreter } from './platform/llm/index.js';
+import { keyringFromSecret, parseTrackingKeys } from './domain/tracking/token.js';
+import { createTracking } from './services/tracking.js';
 import { openStore, type OpenedStore } from './store/open.js';
 
 export interface App {
@@ -31,6 +33,7 @@ export async function buildApp(config: Config, deps: { log: Logger; clock?: Cloc
   for (const id of workspaces) await store.workspaces.ensure(id);
   const platform = await createPlatform(config, store, store.executor, clock);
   const delivery = deliverySettings(config, platform.channel.provider);
+  const tracking = config.TRACKING_ENABLED ? await createAppTracking(config, store, clock, deps.log) : null;
   const ctx: AppContext = {
     store,
     clock,
@@ -40,6 +43,7 @@ export async function buildApp(config: Config, deps: { log: Logger; clock?: Cloc
     interpreters: { segments: await createSegmentInterpreter(config), copywriter: await createCopywriter(config) },
     platform: platform.sources,
     notificationTemplates: platform.notificationTemplates,
+    tracking,
   };
   const jobHandlers = config.SENDS_ENABLED
     ? deliveryHandlers({
@@ -52,11 +56,21 @@ export async function buildApp(config: Config, deps: { log: Logger; clock?: Cloc
         policy: delivery.policy,
         prices: delivery.prices,
         platformCredits: platform.credits,
+        tracking,
         // Long enough that no live worker can still be inside its provider call for the row.
         staleAfterMs: Math.max(config.SEND_RECOVERY_AFTER_MS, 2 * config.PLATFORM_TIMEOUT_MS),
       })
     : {};
   return { ctx, store, jobHandlers, jobLeaseMs: config.JOB_LEASE_MS, close: () => store.close() };
+}
+
+/** Tracking with TRACKING_SECRETS, or else with the key this database keeps for itself. */
+async function createAppTracking(config: Config, store: OpenedStore, clock: Clock, log: Logger) {
+  const keyring = config.TRACKING_SECRETS
+    ? parseTrackingKeys(config.TRACKING_SECRETS)
+    : await store.trackingKeys.ensure(clock.now()).then((k) => keyringFromSecret(k.id, Buffer.from(k.secret, 'utf8')));
+  const host = config.MCP_HTTP_HOST.includes(':') ? `[${config.MCP_HTTP_HOST}]` : config.MCP_HTTP_HOST;
+  return createTracking({ store, clock, log, keyring, baseUrl: config.TRACKING_BASE_URL ?? `http://${host}:${config.MCP_HTTP_PORT}` });
 }
 
 export function deliverySettings(config: Config, provider: string): DeliverySettings {

@@ -88,6 +88,10 @@ const envSchema = z.object({
   INTELLIGENT_QUERY_URL: url,
   INTERNAL_SERVICE_SECRET: z.string().min(1).optional(),
   PLATFORM_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  TRACKING_ENABLED: bool(true),
+  /** Public base URL of the tracking routes (/t/...); default: this server's own HTTP address. */
+  TRACKING_BASE_URL: url,
+  TRACKING_SECRETS: z.string().min(1).optional(),
   NATS_URL: z
     .string()
     .regex(/^(nats|tls|wss?):\/\//, { error: 'expected a nats:// URL, e.g. nats://127.0.0.1:4222' })

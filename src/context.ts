@@ -7,6 +7,7 @@ import type { Clock, Logger, Principal, Store } from './domain/ports.js';
 import type { NotificationTemplates, PlatformSources } from './domain/platform.js';
 import type { Copywriter } from './domain/personalization/adapt.js';
 import type { SegmentInterpreter } from './domain/segments/interpret.js';
+import type { Tracking } from './services/tracking.js';
 
 export interface Settings {
   sendsEnabled: boolean;
@@ -38,6 +39,8 @@ export interface AppContext {
   platform: PlatformSources;
   /** The notification service's own templates; null when NOTIFICATION_SERVICE_URL is not configured. */
   notificationTemplates: NotificationTemplates | null;
+  /** Open, click and unsubscribe tracking of emails; null when TRACKING_ENABLED is false. */
+  tracking: Tracking | null;
 }
 
 /** Built per call: the app context plus who is calling and the call's controls. */

@@ -2,7 +2,7 @@
  * The ports a handler may use. Implementations live in src/store, src/platform and src/server;
  * tools and resources import only these types.
  */
-import type { EngagementRepo } from './tracking/engagement.js';
+import type { EngagementRepo, TrackingKeyRepo } from './tracking/engagement.js';
 import type { LedgerRepo } from './delivery/ports.js';
 import type { ScheduleRepo } from './delivery/schedule.js';
 import type { SuppressionRepo } from './delivery/suppressions.js';
@@ -132,5 +132,6 @@ export interface Store {
   readonly templates: TemplateRepo;
   readonly personalizationCache: PersonalizationCacheRepo;
   readonly engagement: EngagementRepo;
+  readonly trackingKeys: TrackingKeyRepo;
   close(): Promise<void>;
 }

@@ -14,6 +14,7 @@ import type { AppContext } from '../context.js';
 import type { Principal } from '../domain/ports.js';
 import { authenticate, checkHostAndOrigin, originPolicy } from './auth.js';
 import { createMcpServer, type Registry } from './create.js';
+import { handleTracking, isTrackingRequest } from './tracking-routes.js';
 
 export interface HttpOptions {
   host: string;
@@ -54,6 +55,8 @@ export async function startHttp(app: AppContext, registry: Registry, opts: HttpO
   const sessions = new Map<string, Session>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    // Public: mail clients fetch these from anywhere, under the public host name; the token's signature is the only credential.
+    if (app.tracking && isTrackingRequest(req)) return handleTracking(app.tracking, app.log, req, res);
     const path = (req.url ?? '/').split('?')[0];
     const bad = checkHostAndOrigin(req.headers.host, req.headers.origin, policy);
     if (bad) return sendJson(res, 403, { error: bad });

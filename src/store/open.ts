@@ -17,6 +17,7 @@ import { scoreRepo } from './repos/scores.js';
 import { segmentRepo } from './repos/segments.js';
 import { personalizationCacheRepo } from './repos/personalization-cache.js';
 import { engagementRepo } from './repos/engagement.js';
+import { trackingKeyRepo } from './repos/tracking-keys.js';
 import { templateRepo } from './repos/templates.js';
 import { userRepo } from './repos/users.js';
 import { workspaceRepo } from './repos/workspaces.js';
@@ -66,6 +67,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<OpenedStore> {
     templates: templateRepo(executor, opts.clock),
     personalizationCache: personalizationCacheRepo(executor, opts.clock),
     engagement: engagementRepo(executor),
+    trackingKeys: trackingKeyRepo(executor),
     close: () => executor.close(),
   };
 }

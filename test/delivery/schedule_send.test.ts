@@ -285,7 +285,12 @@ describe.each(await dialects())('schedule_send on %s', (dialect) => {
       [ws, 'n1'],
     );
     const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
-    expect(json(got!.rendered)).toEqual({ subject: 'Hi Ada', text: 'Dear Ada <b>Lovelace</b>', html: '<p>Dear Ada &lt;b&gt;Lovelace&lt;/b&gt;</p>' });
+    // Tracking is on by default: the HTML ends with the open pixel.
+    expect(json(got!.rendered)).toEqual({
+      subject: 'Hi Ada',
+      text: 'Dear Ada <b>Lovelace</b>',
+      html: expect.stringMatching(/^<p>Dear Ada &lt;b&gt;Lovelace&lt;\/b&gt;<\/p><img src="http:\/\/127\.0\.0\.1:8790\/t\/o\/[A-Za-z0-9_-]+" width="1" height="1" alt="" style="display:none;border:0">$/),
+    });
     expect(json(got!.payload)).toMatchObject({ to: { email: expect.any(String) }, metadata: { campaign_id: strict.id } });
 
     // The campaign made in setup gives no default either, but a template with one reaches everybody.

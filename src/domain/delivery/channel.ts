@@ -23,6 +23,8 @@ export interface OutboundMessage {
   html: string | null;
   /** Extra string metadata forwarded to the provider (campaign, variant, step). */
   metadata: Record<string, string>;
+  /** Email headers (List-Unsubscribe, List-Unsubscribe-Post) when tracking is on. */
+  headers?: Record<string, string>;
 }
 
 /** What identifies a message to its provider when asking whether it already went out. */

@@ -38,10 +38,14 @@ export interface EngagementHit {
   userAgent?: string;
   occurredAt: Date;
   source: HitSource;
+  /** Record it only if it is the message's first non-machine hit of its kind (an open implied by a click). */
+  onlyIfUnique?: boolean;
 }
 
 export interface RecordedHit {
   id: string;
+  /** False for an `onlyIfUnique` hit that was not the first. */
+  recorded: boolean;
   /** The first non-machine hit of its kind for the message. */
   unique: boolean;
   first: boolean;
@@ -87,4 +91,10 @@ export function isMachineHit(kind: 'open' | 'click', userAgent: string | undefin
   if (MACHINE_AGENTS.some((re) => re.test(userAgent))) return true;
   if (sentAt === null) return false;
   return at.getTime() - sentAt.getTime() < (kind === 'open' ? PREFETCH_WINDOW_MS : SCANNER_WINDOW_MS);
+}
+
+/** The server's own token key when TRACKING_SECRETS is not configured. */
+export interface TrackingKeyRepo {
+  /** The newest stored key, creating key 1 if there is none (any number of processes may race). */
+  ensure(now: Date): Promise<{ id: number; secret: string }>;
 }

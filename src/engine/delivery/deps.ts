@@ -5,6 +5,7 @@ import type { PlatformCredits } from '../../domain/delivery/credits.js';
 import type { PressurePolicy } from '../../domain/delivery/pressure.js';
 import type { PlatformSources } from '../../domain/platform.js';
 import type { Clock, Logger, Store } from '../../domain/ports.js';
+import type { Tracking } from '../../services/tracking.js';
 import type { RateGate } from './rate-limit.js';
 
 export interface DeliveryDeps {
@@ -17,6 +18,8 @@ export interface DeliveryDeps {
   policy: PressurePolicy;
   /** Credits each message costs, per channel. */
   prices: Record<Channel, number>;
+  /** Email open, click and unsubscribe tracking (absent: emails go out as rendered). */
+  tracking?: Tracking | null;
   /** Per-channel send rates (absent: unlimited). */
   rates?: RateGate;
   /** The platform subscription's credits, reserved per batch when the service is configured. */

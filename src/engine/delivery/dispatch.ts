@@ -28,6 +28,7 @@ import type { Job } from '../../domain/jobs.js';
 import { audienceRules } from '../../domain/segments/audience.js';
 import type { MemberFacts } from '../../domain/segments/repo.js';
 import { contextRoots, personContexts, type ContextRoot } from '../../services/person-context.js';
+import { trackEmail } from '../../services/tracking.js';
 import { newId } from '../../store/ids.js';
 import type { JobControl, JobOutcome } from '../worker.js';
 import { finalizeKey, MEMBERS_DONE_PHASE, type DeliveryDeps } from './deps.js';
@@ -283,15 +284,20 @@ async function sendBatch(d: DeliveryDeps, ws: string, campaign: Campaign, schedu
       refund += d.prices[c.channel];
       continue;
     }
+    // Emails carry tracked links, an open pixel and List-Unsubscribe; the original links are kept with the message.
+    const tracked = d.tracking && c.channel === 'email' ? trackEmail(d.tracking, ws, c.row.id, content) : null;
+    const sent = tracked ? tracked.content : content;
+    const message = outbound(ws, campaign, c.row, c.channel, sent, variantMetadata(metadata, campaign, variant, schedule.id));
+    if (tracked) message.headers = tracked.headers;
     claims.push({
       id: c.row.id,
       row: c.row.row,
       attempts: c.row.attempts,
       channel: c.channel,
       variantId: variant.id,
-      rendered: content as unknown as Record<string, unknown>,
+      rendered: (tracked && tracked.links.length > 0 ? { ...sent, links: tracked.links } : sent) as unknown as Record<string, unknown>,
       credits: d.prices[c.channel],
-      message: outbound(ws, campaign, c.row, c.channel, content, variantMetadata(metadata, campaign, variant, schedule.id)),
+      message,
     });
   }
   await d.store.ledger.record(ws, outcomes, now, ACTOR);

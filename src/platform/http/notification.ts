@@ -157,6 +157,8 @@ function sendBody(m: OutboundMessage) {
       ledger_id: m.ledgerId,
       idempotency_key: m.idempotencyKey,
       ...(m.channel === 'webhook' && m.to.webhookUrl ? { webhook_url: m.to.webhookUrl } : {}),
+      // The service's send API has no headers field: the List-Unsubscribe pair travels as metadata.
+      ...(m.headers?.['List-Unsubscribe'] ? { list_unsubscribe: m.headers['List-Unsubscribe'], list_unsubscribe_post: m.headers['List-Unsubscribe-Post'] ?? '' } : {}),
     },
     tags: ['agentic-campaign', `campaign:${m.campaignId}`],
   };

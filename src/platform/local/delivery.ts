@@ -16,6 +16,7 @@ export const localPayload = (m: OutboundMessage): Record<string, unknown> => ({
   campaign_id: m.campaignId,
   to: m.to,
   metadata: m.metadata,
+  ...(m.headers ? { headers: m.headers } : {}),
 });
 
 export function localChannel(x: Executor, clock: Clock): DeliveryChannel {

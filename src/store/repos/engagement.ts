@@ -55,12 +55,14 @@ export function engagementRepo(x: Executor): EngagementRepo {
     return hits.map((h) => {
       const k = `${h.target.id}\u0000${h.kind}`;
       const s = seen.get(k) ?? { unique: false, first: false };
-      const out = { id: newId('eng'), unique: !s.unique && !h.isMachine, first: !s.first };
+      const unique = !s.unique && !h.isMachine;
+      if (h.onlyIfUnique && !unique) return { id: '', recorded: false, unique: false, first: false };
+      const out = { id: newId('eng'), recorded: true, unique, first: !s.first };
       seen.set(k, { unique: s.unique || out.unique, first: true });
       return out;
     });
   };
-  const row = (h: EngagementHit, d: { id: string; unique: boolean; first: boolean }) => ({
+  const row = (h: EngagementHit, d: RecordedHit) => ({
     ws: h.target.workspaceId, id: d.id, message: h.target.id, campaign: h.target.campaignId, variant: h.target.variantId, user: h.target.userId,
     kind: h.kind, link: h.linkIndex ?? null, machine: h.isMachine, unique: d.unique, first: d.first, revenue: h.revenue ?? null,
     ua: h.userAgent ? h.userAgent.slice(0, 300) : null, at: h.occurredAt, channel: h.target.channel, source: h.source,
@@ -97,6 +99,7 @@ export function engagementRepo(x: Executor): EngagementRepo {
           const stored = [...pairs.values()].flatMap(([ws, id, kind]) => flags.all(ws, id, kind) as FlagRow[]);
           const decided = decide(hits, stored);
           hits.forEach((h, i) => {
+            if (!decided[i]!.recorded) return;
             const r = row(h, decided[i]!);
             insert.run(r.ws, r.id, r.message, r.campaign, r.variant, r.user, r.kind, r.link, r.machine ? 1 : 0, r.unique ? 1 : 0, r.first ? 1 : 0,
               r.revenue, r.ua, r.at.getTime(), r.channel, r.source);
@@ -130,7 +133,8 @@ export function engagementRepo(x: Executor): EngagementRepo {
             ON e.workspace_id = k.ws AND e.message_id = k.id AND e.kind = k.kind
           WHERE e.is_unique OR e.is_first`;
         const decided = decide(hits, stored);
-        const rows = hits.map((h, i) => ({ ...row(h, decided[i]!), at: h.occurredAt.toISOString() }));
+        const rows = hits.flatMap((h, i) => (decided[i]!.recorded ? [{ ...row(h, decided[i]!), at: h.occurredAt.toISOString() }] : []));
+        if (rows.length === 0) return decided;
         const insert = (batch: typeof rows) => tx<{ id: string }[]>`
           INSERT INTO engagement_events (workspace_id, id, message_id, campaign_id, variant_id, user_id, kind, link_index, is_machine, is_unique,
                                          is_first, revenue, user_agent, occurred_at, channel, source)
@@ -145,7 +149,7 @@ export function engagementRepo(x: Executor): EngagementRepo {
         const lost = rows.filter((r) => !written.has(r.id));
         if (lost.length > 0) {
           await insert(lost.map((r) => ({ ...r, unique: false, first: false })));
-          for (const [i, r] of rows.entries()) if (!written.has(r.id)) decided[i] = { ...decided[i]!, unique: false, first: false };
+          for (const d of decided) if (d.recorded && !written.has(d.id)) Object.assign(d, { unique: false, first: false });
         }
         return decided;
       });
