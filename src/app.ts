@@ -70,7 +70,7 @@ async function createAppTracking(config: Config, store: OpenedStore, clock: Cloc
     ? parseTrackingKeys(config.TRACKING_SECRETS)
     : await store.trackingKeys.ensure(clock.now()).then((k) => keyringFromSecret(k.id, Buffer.from(k.secret, 'utf8')));
   const host = config.MCP_HTTP_HOST.includes(':') ? `[${config.MCP_HTTP_HOST}]` : config.MCP_HTTP_HOST;
-  return createTracking({ store, clock, log, keyring, baseUrl: config.TRACKING_BASE_URL ?? `http://${host}:${config.MCP_HTTP_PORT}` });
+  return createTracking({ store, clock, log, keyring, baseUrl: config.TRACKING_BASE_URL ?? `http://${host}:${config.MCP_HTTP_PORT}`, configured: config.TRACKING_BASE_URL !== undefined });
 }
 
 export function deliverySettings(config: Config, provider: string): DeliverySettings {

@@ -122,6 +122,7 @@ async function http(config: Config, log: ReturnType<typeof createLogger>): Promi
   });
   log.info({ url: running.url, auth: config.tokens.length ? 'bearer' : 'none (loopback only)' }, 'serving MCP over HTTP');
   process.stdout.write(`MCP endpoint: ${running.url}\n`);
+  if (app.ctx.tracking) process.stdout.write(`Tracking links: ${app.ctx.tracking.baseUrl}/t/\n`);
   const refresher = startScoreRefresher(app.ctx, config.SCORES_REFRESH_HOURS);
   const jobs = config.WORKER_ENABLED ? startJobWorker(app) : null;
   await new Promise<void>((resolve) => {

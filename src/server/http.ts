@@ -128,6 +128,7 @@ export async function startHttp(app: AppContext, registry: Registry, opts: HttpO
   });
   const port = (http.address() as AddressInfo).port;
   const shownHost = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  app.tracking?.listeningAt(`http://${shownHost}:${port}`);
   return {
     url: `http://${shownHost}:${port}/mcp`,
     port,

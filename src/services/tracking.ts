@@ -34,6 +34,8 @@ export interface HitRequest {
 export interface Tracking {
   /** Where the tracking routes live, e.g. https://t.example.com (no trailing slash). */
   readonly baseUrl: string;
+  /** The HTTP server is listening at `origin`: use it as the base URL unless one was configured. */
+  listeningAt(origin: string): void;
   urlsFor(workspaceId: string, messageId: string): MessageTrackingUrls;
   /** The token's payload if it is genuine and current, else null. */
   verify(token: string): TokenPayload | null;
@@ -50,9 +52,9 @@ const TRACKABLE = new Set(['sending', 'sent', 'delivered']);
 /** Hits per write transaction at most. */
 const MAX_BATCH = 500;
 
-export function createTracking(deps: { store: Store; clock: Clock; log: Logger; keyring: TrackingKeyring; baseUrl: string }): Tracking {
+export function createTracking(deps: { store: Store; clock: Clock; log: Logger; keyring: TrackingKeyring; baseUrl: string; configured: boolean }): Tracking {
   const { store, clock, log, keyring } = deps;
-  const base = deps.baseUrl.replace(/\/+$/, '');
+  let base = deps.baseUrl.replace(/\/+$/, '');
   const url = (route: 'o' | 'c' | 'u', p: TokenPayload) => `${base}/t/${route}/${signToken(keyring, p)}`;
 
   type Pending = { hit: HitRequest; at: Date; resolve: (r: HitResult) => void; reject: (e: unknown) => void };
@@ -75,7 +77,12 @@ export function createTracking(deps: { store: Store; clock: Clock; log: Logger; 
   };
 
   return {
-    baseUrl: base,
+    get baseUrl() {
+      return base;
+    },
+    listeningAt: (origin) => {
+      if (!deps.configured) base = origin.replace(/\/+$/, '');
+    },
     urlsFor: (workspaceId, messageId) => ({
       click: (link) => url('c', { kind: 'click', workspaceId, messageId, link }),
       // Signed when asked for: a text-only email needs no pixel.
