@@ -4,6 +4,7 @@ import createCampaign from './create_campaign.js';
 import createTemplate from './create_template.js';
 import defineSegment from './define_segment.js';
 import defineSegmentNl from './define_segment_nl.js';
+import getMetrics from './get_metrics.js';
 import listCampaigns from './list_campaigns.js';
 import listPlatformTemplates from './list_platform_templates.js';
 import listSegmentMembers from './list_segment_members.js';
@@ -33,6 +34,7 @@ export const tools = [
   scheduleSend,
   cancelSchedule,
   listScheduledSends,
+  getMetrics,
   updateSuppression,
   createTemplate,
   updateTemplate,

@@ -2,6 +2,7 @@
  * The ports a handler may use. Implementations live in src/store, src/platform and src/server;
  * tools and resources import only these types.
  */
+import type { MetricsRepo } from './metrics/repo.js';
 import type { EngagementRepo, TrackingKeyRepo } from './tracking/engagement.js';
 import type { LedgerRepo } from './delivery/ports.js';
 import type { ScheduleRepo } from './delivery/schedule.js';
@@ -133,5 +134,6 @@ export interface Store {
   readonly personalizationCache: PersonalizationCacheRepo;
   readonly engagement: EngagementRepo;
   readonly trackingKeys: TrackingKeyRepo;
+  readonly metrics: MetricsRepo;
   close(): Promise<void>;
 }

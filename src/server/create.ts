@@ -145,7 +145,8 @@ async function runTool(tool: ToolDef<any, any>, input: unknown, ctx: HandlerCont
   try {
     const output = await tool.handler(input as never, ctx);
     await audit('ok', output, {});
-    return { content: [{ type: 'text', text: JSON.stringify(output) }], structuredContent: output as Record<string, unknown> };
+    const json = { type: 'text' as const, text: JSON.stringify(output) };
+    return { content: tool.summary ? [{ type: 'text', text: tool.summary(output as never) }, json] : [json], structuredContent: output as Record<string, unknown> };
   } catch (err) {
     const shown = userFacingMessage(err);
     if (shown !== null) {

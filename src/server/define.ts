@@ -24,6 +24,8 @@ export interface ToolDef<I extends z.ZodObject = z.ZodObject, O extends z.ZodObj
   output: O;
   annotations: ToolAnnotations;
   handler(input: z.output<I>, ctx: HandlerContext): Promise<z.output<O>>;
+  /** A short human-readable summary (e.g. a table) put before the JSON in the text content. */
+  summary?(output: z.output<O>): string;
   /** For the audit log of mutating tools: what the call acted on. */
   auditTarget?(input: z.output<I>, output: z.output<O> | undefined): { type: string; id?: string };
 }

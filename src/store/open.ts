@@ -18,6 +18,7 @@ import { segmentRepo } from './repos/segments.js';
 import { personalizationCacheRepo } from './repos/personalization-cache.js';
 import { engagementRepo } from './repos/engagement.js';
 import { trackingKeyRepo } from './repos/tracking-keys.js';
+import { metricsRepo } from './repos/metrics.js';
 import { templateRepo } from './repos/templates.js';
 import { userRepo } from './repos/users.js';
 import { workspaceRepo } from './repos/workspaces.js';
@@ -68,6 +69,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<OpenedStore> {
     personalizationCache: personalizationCacheRepo(executor, opts.clock),
     engagement: engagementRepo(executor),
     trackingKeys: trackingKeyRepo(executor),
+    metrics: metricsRepo(executor),
     close: () => executor.close(),
   };
 }

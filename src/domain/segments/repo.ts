@@ -1,5 +1,6 @@
 /** The Store's segment repository port (implemented in src/store/repos/segments.ts). */
 import type { Channel } from '../campaign.js';
+import type { RollupSums } from '../metrics/rates.js';
 import type { RecipientRecord } from '../delivery/ports.js';
 import type { Page } from '../ports.js';
 import type { SegmentRules } from './ast.js';
@@ -76,6 +77,8 @@ export interface SegmentRepo {
    * (which runs to the end), in id order.
    */
   boundaries(workspaceId: string, rules: SegmentRules, opts: EvalOptions & { chunk: number }): Promise<string[]>;
+  /** A campaign's ledger and engagement counts for the members of these rules now, from raw rows. */
+  campaignBreakdown(workspaceId: string, rules: SegmentRules, campaignId: string, opts: EvalOptions): Promise<RollupSums>;
   sample(workspaceId: string, rules: SegmentRules, opts: EvalOptions & { limit: number }): Promise<UserSummary[]>;
   /** Stores a static snapshot of the members, page by page; returns its size. */
   freeze(

@@ -1,6 +1,7 @@
 import { and, asc, count, desc, eq, gt, inArray, lt, lte, sql } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { DomainError, notFound } from '../../domain/errors.js';
+import { emptySums, type RollupSums } from '../../domain/metrics/rates.js';
 import type { Clock } from '../../domain/ports.js';
 import type { RuleNode, SegmentRules } from '../../domain/segments/ast.js';
 import type { MemberFacts, MemberPage, SegmentKind, SegmentRecord, SegmentRepo, UserSummary } from '../../domain/segments/repo.js';
@@ -145,6 +146,39 @@ export function segmentRepo(x: Executor, clock: Clock): SegmentRepo {
           .where(sql`${numbered.rn} % ${chunk} = 0`)
           .orderBy(asc(numbered.id));
         return rows.map((r) => r.id);
+      }),
+
+    campaignBreakdown: (workspaceId, rules, campaignId, { now }) =>
+      x.run(async (db) => {
+        const members = db.select({ id: u.id }).from(u).where(await where(db, workspaceId, rules, now));
+        const statuses = await db
+          .select({ status: m.status, n: count() })
+          .from(m)
+          .where(and(eq(m.workspaceId, workspaceId), eq(m.campaignId, campaignId), inArray(m.userId, members)))
+          .groupBy(m.status);
+        const g = x.t.engagementEvents;
+        const flag = (c: typeof g.isUnique) => sql<number>`sum(case when ${c} then 1 else 0 end)`;
+        const kinds = await db
+          .select({ kind: g.kind, n: count(), unique: flag(g.isUnique), first: flag(g.isFirst), machine: flag(g.isMachine), revenue: sql<number>`coalesce(sum(${g.revenue}), 0)` })
+          .from(g)
+          .where(and(eq(g.workspaceId, workspaceId), eq(g.campaignId, campaignId), inArray(g.userId, members)))
+          .groupBy(g.kind);
+        const out = emptySums();
+        const st: Record<string, keyof RollupSums> = {
+          queued: 'stQueued', deferred: 'stDeferred', sending: 'stSending', sent: 'stSent', delivered: 'stDelivered', failed: 'stFailed',
+          suppressed: 'stSuppressed', skipped: 'stSkipped', cancelled: 'stCancelled',
+        };
+        for (const r of statuses) if (st[r.status]) out[st[r.status]!] += Number(r.n);
+        for (const k of kinds) {
+          const [n, unique, first, machine] = [Number(k.n), Number(k.unique), Number(k.first), Number(k.machine)];
+          if (k.kind === 'open') Object.assign(out, { opens: n, uniqueOpens: unique, firstOpens: first, machineOpens: machine });
+          else if (k.kind === 'click') Object.assign(out, { clicks: n, uniqueClicks: unique, machineClicks: machine });
+          else if (k.kind === 'unsubscribe') out.unsubscribes = unique;
+          else if (k.kind === 'conversion') Object.assign(out, { conversions: n, uniqueConversions: unique, revenue: Number(k.revenue) });
+          else if (k.kind === 'bounce') out.bounces = unique;
+          else if (k.kind === 'complaint') out.complaints = unique;
+        }
+        return out;
       }),
 
     sample: (workspaceId, rules, { now, limit }) =>

@@ -1,0 +1,64 @@
+/** get_metrics' output, declared once (flat: one object whose parts depend on the scope). */
+import { DateTime } from 'luxon';
+import { z } from 'zod';
+
+const rate = z.object({
+  value: z.number().nullable().describe('successes / trials; null without trials.'),
+  low: z.number().nullable(),
+  high: z.number().nullable(),
+  successes: z.number().int(),
+  trials: z.number().int(),
+});
+
+const counts = z.object({
+  targeted: z.number().int(),
+  pending: z.number().int().describe('Queued, deferred or being sent.'),
+  sent: z.number().int().describe('Sent or delivered: the base of the rates.'),
+  delivered: z.number().int(),
+  failed: z.number().int(),
+  suppressed: z.number().int(),
+  skipped: z.number().int(),
+  cancelled: z.number().int(),
+  opened: z.number().int().describe('Messages opened by a person (clicks imply an open).'),
+  clicked: z.number().int(),
+  converted: z.number().int(),
+  unsubscribed: z.number().int(),
+  bounced: z.number().int(),
+  complained: z.number().int(),
+  revenue: z.number(),
+  opens_total: z.number().int().describe('Every open hit, machines included.'),
+  machine_opens: z.number().int(),
+  clicks_total: z.number().int(),
+  conversions_total: z.number().int(),
+});
+
+const rates = z.object({
+  open_rate: rate,
+  click_rate: rate,
+  click_to_open_rate: rate,
+  conversion_rate: rate,
+  unsubscribe_rate: rate,
+  bounce_rate: rate,
+});
+
+const summaryOf = { id: z.string(), name: z.string(), status: z.string(), resource: z.string() };
+
+export const metricsOutput = z.object({
+  scope: z.enum(['campaign', 'workspace']),
+  campaign: z.object(summaryOf).optional(),
+  counts,
+  rates,
+  groups: z.array(z.object({ variant_id: z.string().optional(), variant_key: z.string().optional(), channel: z.string().optional(), counts, rates })).optional(),
+  trend: z
+    .array(z.object({ bucket: z.string(), sent: z.number().int(), opened: z.number().int(), clicked: z.number().int(), converted: z.number().int(), unsubscribed: z.number().int(), revenue: z.number() }))
+    .optional()
+    .describe('Per hour (UTC, ISO instant) or per day (YYYY-MM-DD in time_zone).'),
+  segment: z.object({ segment_id: z.string(), name: z.string(), counts, rates }).nullable().optional(),
+  campaigns: z.array(z.object({ ...summaryOf, counts, rates })).optional(),
+  more_campaigns: z.number().int().optional(),
+  notes: z.array(z.string()),
+});
+
+export function isIanaZone(zone: string): boolean {
+  return DateTime.now().setZone(zone).isValid;
+}
