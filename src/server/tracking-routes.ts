@@ -22,7 +22,7 @@ const ROUTE = /^\/t\/([ocu])\/([A-Za-z0-9_-]{1,400})$/;
 const KIND_OF: Record<string, TokenKind> = { o: 'open', c: 'click', u: 'unsubscribe' };
 const MAX_BODY_BYTES = 8 * 1024;
 /** The smallest transparent GIF (43 bytes). */
-const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+const PIXEL = Buffer.from('R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==', 'base64');
 const NO_STORE = { 'cache-control': 'no-store, max-age=0', 'x-content-type-options': 'nosniff' };
 
 /** True when the request is a tracking request (handled here), false to let the caller route it. */
