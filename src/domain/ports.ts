@@ -2,6 +2,7 @@
  * The ports a handler may use. Implementations live in src/store, src/platform and src/server;
  * tools and resources import only these types.
  */
+import type { AttributionRepo } from './metrics/attribution.js';
 import type { MetricsRepo } from './metrics/repo.js';
 import type { EngagementRepo, TrackingKeyRepo } from './tracking/engagement.js';
 import type { LedgerRepo } from './delivery/ports.js';
@@ -135,5 +136,6 @@ export interface Store {
   readonly engagement: EngagementRepo;
   readonly trackingKeys: TrackingKeyRepo;
   readonly metrics: MetricsRepo;
+  readonly attribution: AttributionRepo;
   close(): Promise<void>;
 }

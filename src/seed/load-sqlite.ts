@@ -24,7 +24,7 @@ import { WORKSPACE_TABLES, alreadySeeded, type LoadOptions, type LoadResult } fr
  * other index is maintained as rows arrive: in load order that is an append, which SQLite does
  * faster than a CREATE INDEX sort (measured ~2 µs a row).
  */
-export const REBUILT_INDEXES = ['users_ws_last_event_idx', 'user_event_summary_type_last_idx'] as const;
+export const REBUILT_INDEXES = ['users_ws_last_event_idx', 'user_event_summary_type_last_idx', 'events_ws_type_received_idx'] as const;
 
 /** Ensures the workspace row; refuses a populated workspace unless `reset`, which clears it. */
 function prepareWorkspace(db: Database.Database, spec: SeedSpec, reset: boolean): void {

@@ -10,6 +10,7 @@ import { addSums, countsOf, emptySums, ratesOf, type MetricCounts, type MetricRa
 import type { RollupRow } from '../domain/metrics/repo.js';
 import { audienceRules } from '../domain/segments/audience.js';
 import type { HandlerContext } from '../context.js';
+import { attributeConversions } from './attribution.js';
 
 export type GroupDimension = 'variant' | 'channel';
 
@@ -66,6 +67,7 @@ export async function campaignMetrics(ctx: HandlerContext, q: MetricsQuery & { c
   const ws = ctx.workspaceId;
   const campaign = await ctx.store.campaigns.get(ws, q.campaignId);
   if (!campaign) throw notFound('campaign', q.campaignId, 'Call list_campaigns to see the campaigns of this workspace');
+  const attribution = campaign.goal.event_type ? await attributeConversions(ctx.store, ctx.clock, ws) : null;
   const rows = await ctx.store.metrics.campaign(ws, campaign.id, window(q));
   const block = (s: RollupSums): MetricsBlock => {
     const counts = countsOf(s, { includeMachineOpens: q.includeMachineOpens });
@@ -79,12 +81,13 @@ export async function campaignMetrics(ctx: HandlerContext, q: MetricsQuery & { c
     groups: q.groupBy.length === 0 ? [] : groups(campaign, rows, q.groupBy).map(({ key, sums }) => ({ ...key, ...block(sums) })),
     trend: q.trend === 'none' ? [] : trend(rows, q.trend, q.timeZone, q.includeMachineOpens),
     segment: q.segmentId ? await segmentBlock(ctx, campaign, q.segmentId, block) : null,
-    notes: NOTES,
+    notes: attribution?.behind ? [...NOTES, 'Conversion attribution is still catching up with new events: call again for the rest.'] : NOTES,
   };
 }
 
 export async function workspaceMetrics(ctx: HandlerContext, q: MetricsQuery): Promise<WorkspaceMetrics> {
   const ws = ctx.workspaceId;
+  const attribution = await attributeConversions(ctx.store, ctx.clock, ws);
   const per = await ctx.store.metrics.byCampaign(ws, window(q));
   const block = (s: RollupSums): MetricsBlock => {
     const counts = countsOf(s, { includeMachineOpens: q.includeMachineOpens });
@@ -99,7 +102,8 @@ export async function workspaceMetrics(ctx: HandlerContext, q: MetricsQuery): Pr
       return { id: r.campaignId, name: c?.name ?? '(deleted)', status: c?.status ?? 'deleted', resource: `campaign://${r.campaignId}`, ...b };
     }),
   );
-  return { scope: 'workspace', ...block(total), campaigns, more_campaigns: Math.max(0, top.length - shown.length), notes: NOTES };
+  const notes = attribution.behind ? [...NOTES, 'Conversion attribution is still catching up with new events: call again for the rest.'] : NOTES;
+  return { scope: 'workspace', ...block(total), campaigns, more_campaigns: Math.max(0, top.length - shown.length), notes };
 }
 
 function window(q: MetricsQuery) {

@@ -19,6 +19,7 @@ import { personalizationCacheRepo } from './repos/personalization-cache.js';
 import { engagementRepo } from './repos/engagement.js';
 import { trackingKeyRepo } from './repos/tracking-keys.js';
 import { metricsRepo } from './repos/metrics.js';
+import { attributionRepo } from './repos/attribution.js';
 import { templateRepo } from './repos/templates.js';
 import { userRepo } from './repos/users.js';
 import { workspaceRepo } from './repos/workspaces.js';
@@ -70,6 +71,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<OpenedStore> {
     engagement: engagementRepo(executor),
     trackingKeys: trackingKeyRepo(executor),
     metrics: metricsRepo(executor),
+    attribution: attributionRepo(executor),
     close: () => executor.close(),
   };
 }

@@ -30,6 +30,8 @@ export interface TrackingTarget {
 }
 
 export interface EngagementHit {
+  /** A fixed id makes recording idempotent (a hit already stored under it is not written again). */
+  id?: string;
   target: TrackingTarget;
   kind: EngagementKind;
   linkIndex?: number;

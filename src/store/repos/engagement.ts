@@ -57,7 +57,7 @@ export function engagementRepo(x: Executor): EngagementRepo {
       const s = seen.get(k) ?? { unique: false, first: false };
       const unique = !s.unique && !h.isMachine;
       if (h.onlyIfUnique && !unique) return { id: '', recorded: false, unique: false, first: false };
-      const out = { id: newId('eng'), recorded: true, unique, first: !s.first };
+      const out = { id: h.id ?? newId('eng'), recorded: true, unique, first: !s.first };
       seen.set(k, { unique: s.unique || out.unique, first: true });
       return out;
     });
@@ -78,7 +78,8 @@ export function engagementRepo(x: Executor): EngagementRepo {
     const insert = db.prepare(`
       INSERT INTO engagement_events (workspace_id, id, message_id, campaign_id, variant_id, user_id, kind, link_index, is_machine, is_unique,
                                      is_first, revenue, user_agent, occurred_at, channel, source)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (workspace_id, id) DO NOTHING`);
     return {
       targets: (ws, ids) =>
         x.run(async () => {
@@ -101,8 +102,9 @@ export function engagementRepo(x: Executor): EngagementRepo {
           hits.forEach((h, i) => {
             if (!decided[i]!.recorded) return;
             const r = row(h, decided[i]!);
-            insert.run(r.ws, r.id, r.message, r.campaign, r.variant, r.user, r.kind, r.link, r.machine ? 1 : 0, r.unique ? 1 : 0, r.first ? 1 : 0,
+            const written = insert.run(r.ws, r.id, r.message, r.campaign, r.variant, r.user, r.kind, r.link, r.machine ? 1 : 0, r.unique ? 1 : 0, r.first ? 1 : 0,
               r.revenue, r.ua, r.at.getTime(), r.channel, r.source);
+            if (written.changes === 0) decided[i] = { ...decided[i]!, recorded: false, unique: false, first: false };
           });
           return decided;
         }),
@@ -145,11 +147,13 @@ export function engagementRepo(x: Executor): EngagementRepo {
           ON CONFLICT DO NOTHING
           RETURNING id`;
         const written = new Set((await insert(rows)).map((r) => r.id));
-        // Another process took a flag meanwhile: keep the hit, without the flag.
         const lost = rows.filter((r) => !written.has(r.id));
-        if (lost.length > 0) {
-          await insert(lost.map((r) => ({ ...r, unique: false, first: false })));
-          for (const d of decided) if (d.recorded && !written.has(d.id)) Object.assign(d, { unique: false, first: false });
+        // Another process took a flag meanwhile: keep the hit, without the flag. (A hit whose fixed id
+        // is already stored conflicts again and stays unwritten: it was recorded before.)
+        const rewritten = lost.length > 0 ? new Set((await insert(lost.map((r) => ({ ...r, unique: false, first: false })))).map((r) => r.id)) : new Set<string>();
+        for (const d of decided) {
+          if (!d.recorded || written.has(d.id)) continue;
+          Object.assign(d, rewritten.has(d.id) ? { unique: false, first: false } : { recorded: false, unique: false, first: false });
         }
         return decided;
       });

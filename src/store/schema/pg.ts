@@ -82,6 +82,8 @@ export const events = pgTable(
     uniqueIndex('events_ws_id_uq').on(t.workspaceId, t.id),
     index('events_ws_user_type_time_idx').on(t.workspaceId, t.userId, t.type, t.occurredAt),
     index('events_ws_type_user_time_idx').on(t.workspaceId, t.type, t.userId, t.occurredAt, t.value),
+    // Conversion attribution reads goal events in the order received, past a watermark.
+    index('events_ws_type_received_idx').on(t.workspaceId, t.type, t.receivedAt, t.id),
   ],
 );
 
@@ -346,6 +348,8 @@ export const engagementEvents = pgTable(
     index('engagement_ws_campaign_kind_idx').on(t.workspaceId, t.campaignId, t.kind, t.occurredAt),
     index('engagement_ws_message_idx').on(t.workspaceId, t.messageId, t.kind),
     index('engagement_ws_kind_time_idx').on(t.workspaceId, t.kind, t.occurredAt),
+    // A person's last touches, for conversion attribution.
+    index('engagement_ws_user_time_idx').on(t.workspaceId, t.userId, t.occurredAt),
     // At most one unique and one first hit per (message, kind), whichever process records it.
     uniqueIndex('engagement_unique_uq').on(t.workspaceId, t.messageId, t.kind).where(sql`${t.isUnique}`),
     uniqueIndex('engagement_first_uq').on(t.workspaceId, t.messageId, t.kind).where(sql`${t.isFirst}`),

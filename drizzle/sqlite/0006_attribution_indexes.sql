@@ -1,0 +1,2 @@
+CREATE INDEX `engagement_ws_user_time_idx` ON `engagement_events` (`workspace_id`,`user_id`,`occurred_at`);--> statement-breakpoint
+CREATE INDEX `events_ws_type_received_idx` ON `events` (`workspace_id`,`type`,`received_at`,`id`);

@@ -1,0 +1,457 @@
+/**
+ * The notification service's delivery events, from NATS JetStream (contracts 0.4 and 1), applied
+ * to the send ledger.
+ *
+ * The service publishes envelopes `{id, type, source, subject, timestamp, data, metadata, version}`
+ * to `notification_service.<type>` in the stream `notification_service-stream`. We read them with
+ * a durable pull consumer of our own (explicit acks, deliver all) and map:
+ *
+ * | type                                              | ledger                     | also                               |
+ * |---------------------------------------------------|----------------------------|------------------------------------|
+ * | notification.delivered                            | -> delivered               |                                    |
+ * | notification.failed                               | -> failed                  | bounce + suppression if a bounce   |
+ * | notification.bounced                              | -> failed                  | bounce hit, suppression `bounced`  |
+ * | notification.complained, notification.spam_reported | unchanged                | complaint hit, suppression `complained` |
+ * | notification.sent                                 | unchanged (we record sends) | recorded for dedupe only          |
+ *
+ * Only `notification.sent` is emitted by the service today; the rest follow its (unused)
+ * publishers (`error_message`, `delivered_at`) and the usual ESP vocabulary.
+ *
+ * Every event id is recorded with its ledger change in one transaction (deliveryEventsRepo), so a
+ * redelivery or a republished envelope changes nothing. A message is acked only once that commit
+ * is done; a database error naks it with a growing delay. Malformed messages are acked and
+ * skipped (a warning says why): redelivering them could never help.
+ *
+ * The suppression and the engagement hit follow the commit (their repositories run their own
+ * transactions): they are retried in place a few times, and a redelivery does not repeat them.
+ */
+import {
+  AckPolicy,
+  ConsumerEvents,
+  DeliverPolicy,
+  NatsError,
+  connect,
+  nanos,
+  type ConsumerConfig,
+  type ConsumerMessages,
+  type JetStreamManager,
+  type JsMsg,
+  type NatsConnection,
+} from 'nats';
+import type { Channel } from '../../domain/campaign.js';
+import type { SuppressionReason } from '../../domain/delivery/suppressions.js';
+import type { Clock, Logger, Store } from '../../domain/ports.js';
+import type { Executor } from '../../store/executor.js';
+import { deliveryEventsRepo, type AppliedDeliveryEvent, type DeliveryEventsRepo } from '../../store/repos/delivery-events.js';
+
+export const NOTIFICATION_STREAM = 'notification_service-stream';
+export const NOTIFICATION_STREAM_SUBJECTS = 'notification_service.>';
+export const NOTIFICATION_EVENTS_FILTER = 'notification_service.notification.*';
+export const DEFAULT_NOTIFICATION_DURABLE = 'agentic-campaign-notification-events';
+/** The inbox_events source of these events: envelope ids are unique per publisher. */
+export const NOTIFICATION_EVENTS_SOURCE = 'nats:notification_service';
+
+/** What the platform's isa_common creates on demand; used only when the stream does not exist. */
+const STREAM_MAX_MSGS = 100_000;
+const ACK_WAIT_MS = 30_000;
+const DEFAULT_BATCH = 64;
+const NAK_BASE_MS = 1_000;
+const NAK_MAX_MS = 60_000;
+const SIDE_EFFECT_ATTEMPTS = 3;
+const RESTART_BASE_MS = 500;
+const RESTART_MAX_MS = 30_000;
+
+export interface NotificationEventsOptions {
+  /** nats://host:port (credentials in the URL are never logged). */
+  url: string;
+  store: Store & { readonly executor: Executor };
+  clock: Clock;
+  log: Logger;
+  /** Durable consumer name (default agentic-campaign-notification-events). */
+  durable?: string;
+  /** Messages pulled per request (default 64). */
+  batch?: number;
+  /**
+   * Where a newly created consumer starts (default `all`, the whole stream). An existing durable
+   * keeps its position whatever this says.
+   */
+  deliver?: 'all' | 'new' | { startSequence: number };
+}
+
+export interface NotificationEvents {
+  /** Stops pulling, finishes the messages in hand (acking them), and closes the connection. */
+  stop(): Promise<void>;
+}
+
+export async function startNotificationEvents(opts: NotificationEventsOptions): Promise<NotificationEvents> {
+  const { store, clock, log } = opts;
+  const durable = opts.durable ?? DEFAULT_NOTIFICATION_DURABLE;
+  if (!/^[A-Za-z0-9_-]{1,200}$/.test(durable)) throw new Error(`invalid NATS durable consumer name: ${JSON.stringify(durable)}`);
+  const batch = Math.max(1, Math.min(1_000, Math.floor(opts.batch ?? DEFAULT_BATCH)));
+  const repo = deliveryEventsRepo(store.executor);
+  const server = redact(opts.url);
+
+  const nc = await connect({ servers: opts.url, name: 'agentic-campaign', maxReconnectAttempts: -1, reconnectTimeWait: 2_000 });
+  let stopping = false;
+  let current: ConsumerMessages | null = null;
+  let wake: (() => void) | null = null;
+  try {
+    const jsm = await nc.jetstreamManager();
+    const stream = await ensureNotificationStream(jsm, log);
+    await ensureConsumer(jsm, stream, durable, opts.deliver ?? 'all', log);
+    log.info({ server, stream, durable, filter: NOTIFICATION_EVENTS_FILTER }, 'consuming notification events from NATS');
+
+    void watchConnection(nc, log, server);
+    const js = nc.jetstream();
+    const handle = messageHandler({ repo, store, clock, log });
+
+    const loop = (async () => {
+      let failures = 0;
+      let name = stream;
+      while (!stopping && !nc.isClosed()) {
+        try {
+          if (failures > 0) {
+            // On a restart: the consumer (or the whole stream) may have been deleted.
+            name = await ensureNotificationStream(jsm, log);
+            await ensureConsumer(jsm, name, durable, opts.deliver ?? 'all', log);
+          }
+          const consumer = await js.consumers.get(name, durable);
+          const messages = await consumer.consume({ max_messages: batch });
+          current = messages;
+          if (stopping) {
+            await messages.close();
+            break;
+          }
+          void watchConsumer(messages, log, durable);
+          for await (const m of messages) {
+            await handle(m);
+            failures = 0;
+          }
+          if (!stopping) log.warn({ durable }, 'notification events: consumer stopped; restarting');
+        } catch (err) {
+          if (stopping || nc.isClosed()) break;
+          log.warn({ durable, err: errorText(err) }, 'notification events: consumer failed; restarting');
+        } finally {
+          current = null;
+        }
+        if (stopping || nc.isClosed()) break;
+        failures++;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.min(RESTART_MAX_MS, RESTART_BASE_MS * 2 ** Math.min(failures - 1, 10)));
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = null;
+      }
+    })();
+
+    let stopped: Promise<void> | null = null;
+    return {
+      stop: () =>
+        (stopped ??= (async () => {
+          stopping = true;
+          wake?.();
+          const messages = current as ConsumerMessages | null;
+          if (messages) await messages.close().catch(() => undefined);
+          await loop;
+          // Drain flushes the acks still in the outbound buffer before the connection closes.
+          if (!nc.isClosed()) await nc.drain().catch(() => nc.close());
+          log.info({ durable }, 'notification events stopped');
+        })()),
+    };
+  } catch (err) {
+    await nc.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Creates the stream the platform would create, when it is missing; an existing stream is never altered. */
+export async function ensureNotificationStream(jsm: JetStreamManager, log: Logger): Promise<string> {
+  try {
+    await jsm.streams.info(NOTIFICATION_STREAM);
+    return NOTIFICATION_STREAM;
+  } catch (err) {
+    if (!isApiError(err, 10059)) throw err;
+  }
+  try {
+    await jsm.streams.add({ name: NOTIFICATION_STREAM, subjects: [NOTIFICATION_STREAM_SUBJECTS], max_msgs: STREAM_MAX_MSGS });
+    log.info({ stream: NOTIFICATION_STREAM }, 'created the NATS stream for notification events');
+    return NOTIFICATION_STREAM;
+  } catch (err) {
+    // Created meanwhile by someone else (the service itself, another of our processes).
+    if (isApiError(err, 10058)) return NOTIFICATION_STREAM;
+    // Another stream already captures these subjects: read from that one.
+    if (isApiError(err, 10065)) {
+      const other = await jsm.streams.find('notification_service.notification.sent');
+      log.warn({ stream: other }, `notification events are stored in stream ${other}, not ${NOTIFICATION_STREAM}`);
+      return other;
+    }
+    throw err;
+  }
+}
+
+async function ensureConsumer(
+  jsm: JetStreamManager,
+  stream: string,
+  durable: string,
+  deliver: NonNullable<NotificationEventsOptions['deliver']>,
+  log: Logger,
+): Promise<void> {
+  const check = (config: ConsumerConfig) => {
+    if (config.ack_policy !== AckPolicy.Explicit || (config.filter_subject ?? '') !== NOTIFICATION_EVENTS_FILTER) {
+      log.warn(
+        { durable, ackPolicy: config.ack_policy, filter: config.filter_subject ?? null },
+        'the existing NATS consumer differs from what notification events expect (explicit acks, notification_service.notification.*); using it as it is',
+      );
+    }
+  };
+  try {
+    check((await jsm.consumers.info(stream, durable)).config);
+    return;
+  } catch (err) {
+    if (!isApiError(err, 10014)) throw err;
+  }
+  const start: Partial<ConsumerConfig> =
+    deliver === 'all'
+      ? { deliver_policy: DeliverPolicy.All }
+      : deliver === 'new'
+        ? { deliver_policy: DeliverPolicy.New }
+        : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: deliver.startSequence };
+  try {
+    await jsm.consumers.add(stream, {
+      durable_name: durable,
+      description: 'agentic-campaign: notification delivery events -> send ledger',
+      filter_subject: NOTIFICATION_EVENTS_FILTER,
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: nanos(ACK_WAIT_MS),
+      max_deliver: -1,
+      ...start,
+    });
+    log.info({ stream, durable }, 'created the NATS consumer for notification events');
+  } catch (err) {
+    // Created meanwhile by another of our processes (with its own settings): bind to it.
+    if (!isApiError(err, 10148) && !isApiError(err, 10013)) throw err;
+    check((await jsm.consumers.info(stream, durable)).config);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Handling one message
+
+interface HandlerDeps {
+  repo: DeliveryEventsRepo;
+  store: Store;
+  clock: Clock;
+  log: Logger;
+}
+
+/** What an event type does to the ledger; null for types we do not act on (clicked, batch...). */
+interface Action {
+  status: 'delivered' | 'failed' | null;
+  bounce: boolean;
+  complaint: boolean;
+}
+
+export interface NotificationEvent {
+  id: string;
+  type: string;
+  notificationId: string;
+  reason?: string;
+  at: Date;
+}
+
+/** Exported for tests: handles one message and acks or naks it. Never throws. */
+export function messageHandler(deps: HandlerDeps): (m: JsMsg) => Promise<void> {
+  const { repo, store, clock, log } = deps;
+  return async (m) => {
+    const parsed = parseNotificationEvent(m.subject, m.data, clock.now());
+    if (parsed.kind === 'malformed') {
+      log.warn({ subject: m.subject, seq: m.seq, problem: parsed.problem }, 'notification event skipped: malformed');
+      m.ack();
+      return;
+    }
+    if (parsed.kind === 'ignored') {
+      log.debug({ subject: m.subject, seq: m.seq, type: parsed.type }, 'notification event ignored: type not handled');
+      m.ack();
+      return;
+    }
+    const { event, action } = parsed;
+    let result: AppliedDeliveryEvent;
+    try {
+      result = await repo.apply({
+        source: NOTIFICATION_EVENTS_SOURCE,
+        eventId: event.id,
+        providerMessageId: event.notificationId,
+        status: action.status,
+        ...(event.reason ? { reason: event.reason } : {}),
+        at: event.at,
+        receivedAt: clock.now(),
+      });
+    } catch (err) {
+      const deliveries = m.info.redeliveryCount;
+      const delayMs = Math.min(NAK_MAX_MS, NAK_BASE_MS * 2 ** Math.min(Math.max(0, deliveries - 1), 10));
+      log.warn({ type: event.type, eventId: event.id, deliveries, delayMs, err: errorText(err) }, 'notification event not applied (database error): redelivering');
+      m.nak(delayMs);
+      return;
+    }
+    const msg = result.message;
+    const base = { type: event.type, eventId: event.id, notificationId: event.notificationId };
+    if (!result.applied) {
+      log.debug(base, 'notification event already applied: skipped');
+    } else if (!msg) {
+      log.debug(base, 'notification event for a notification not in the ledger: ignored');
+    } else {
+      if (action.bounce || action.complaint) await sideEffects(store, log, msg, action, event);
+      const line = { ...base, workspaceId: msg.workspaceId, messageId: msg.id, status: msg.status, changed: result.changed, bounce: action.bounce, complaint: action.complaint };
+      if (event.type === 'notification.sent') log.debug(line, 'notification event applied');
+      else log.info(line, 'notification event applied');
+    }
+    m.ack();
+  };
+}
+
+async function sideEffects(store: Store, log: Logger, msg: NonNullable<AppliedDeliveryEvent['message']>, action: Action, event: NotificationEvent): Promise<void> {
+  const reason: SuppressionReason = action.complaint ? 'complained' : 'bounced';
+  const kind = action.complaint ? 'complaint' : 'bounce';
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // The suppression first: it must hold for later sends even if recording the hit fails.
+      await store.suppressions.add(msg.workspaceId, { userId: msg.userId, channel: msg.channel as Channel, reason, source: 'notification_service' }, event.at);
+      const target = (await store.engagement.targets(msg.workspaceId, [msg.id])).get(msg.id);
+      if (target) await store.engagement.record([{ target, kind, isMachine: false, occurredAt: event.at, source: 'nats' }]);
+      return;
+    } catch (err) {
+      if (attempt >= SIDE_EFFECT_ATTEMPTS) {
+        // A redelivery would find the event applied and skip this: say exactly what is missing.
+        log.error(
+          { eventId: event.id, workspaceId: msg.workspaceId, messageId: msg.id, userId: msg.userId, suppression: reason, hit: kind, err: errorText(err) },
+          'notification event applied, but its suppression or engagement hit could not be recorded',
+        );
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 250 * attempt));
+    }
+  }
+}
+
+export type ParsedNotificationEvent =
+  | { kind: 'event'; event: NotificationEvent; action: Action }
+  | { kind: 'ignored'; type: string }
+  | { kind: 'malformed'; problem: string };
+
+/** Reads an envelope (contracts 0.4); the type comes from `type`, else from the NATS subject. */
+export function parseNotificationEvent(subject: string, body: Uint8Array, now: Date): ParsedNotificationEvent {
+  let envelope: unknown;
+  try {
+    envelope = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+  } catch {
+    return { kind: 'malformed', problem: 'not JSON' };
+  }
+  if (!isRecord(envelope)) return { kind: 'malformed', problem: 'not a JSON object' };
+  const id = envelope['id'];
+  if (typeof id !== 'string' || id.trim() === '' || id.length > 200) return { kind: 'malformed', problem: 'no envelope id' };
+  const data = envelope['data'];
+  if (!isRecord(data)) return { kind: 'malformed', problem: 'no data object' };
+  const declared = envelope['type'];
+  // Publishers that send `event_type` end up with type "unknown" (contracts 0.4, quirk).
+  const type =
+    typeof declared === 'string' && declared.startsWith('notification.') ? declared : subject.split('.').slice(1).join('.');
+  const action = ACTIONS[type];
+  if (!action) return { kind: 'ignored', type };
+  const notificationId = data['notification_id'];
+  if (typeof notificationId !== 'string' || notificationId === '') return { kind: 'malformed', problem: 'no data.notification_id' };
+  const reason = firstText(data['reason'], data['error'], data['error_message']);
+  const bounce = action.bounce || (type === 'notification.failed' && (data['status'] === 'bounced' || isHardBounce(reason)));
+  const at =
+    parseTimestamp(data['delivered_at']) ?? parseTimestamp(data['timestamp']) ?? parseTimestamp(envelope['timestamp']) ?? now;
+  return {
+    kind: 'event',
+    event: { id, type, notificationId, ...(reason ? { reason } : {}), at },
+    action: { ...action, bounce },
+  };
+}
+
+const ACTIONS: Record<string, Action | undefined> = {
+  'notification.sent': { status: null, bounce: false, complaint: false },
+  'notification.delivered': { status: 'delivered', bounce: false, complaint: false },
+  'notification.failed': { status: 'failed', bounce: false, complaint: false },
+  'notification.bounced': { status: 'failed', bounce: true, complaint: false },
+  'notification.complained': { status: null, bounce: false, complaint: true },
+  'notification.spam_reported': { status: null, bounce: false, complaint: true },
+};
+
+/** A failure that names a bounce; a soft (temporary) bounce is a failure, not a reason to suppress. */
+function isHardBounce(reason: string | undefined): boolean {
+  if (!reason || !/bounce/i.test(reason)) return false;
+  return !/soft[\s_-]*bounce/i.test(reason) || /hard[\s_-]*bounce/i.test(reason);
+}
+
+/** Python's `datetime.utcnow().isoformat()`: naive UTC, 0 or 6 fractional digits. Offsets are honoured. */
+export function parseTimestamp(v: unknown): Date | null {
+  if (typeof v !== 'string') return null;
+  const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/i.exec(v.trim());
+  if (!m) return null;
+  const fraction = m[3] ? m[3].slice(0, 4).padEnd(4, '0') : '';
+  const zone = !m[4] || m[4].toUpperCase() === 'Z' ? 'Z' : m[4].includes(':') ? m[4] : `${m[4].slice(0, 3)}:${m[4].slice(3)}`;
+  const d = new Date(`${m[1]}T${m[2]}${fraction}${zone}`);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+function firstText(...vs: unknown[]): string | undefined {
+  for (const v of vs) if (typeof v === 'string' && v.trim() !== '') return v.trim();
+  return undefined;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isApiError(err: unknown, code: number): boolean {
+  return err instanceof NatsError && err.api_error?.err_code === code;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The server address without credentials, for logs. */
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    u.search = '';
+    return u.toString();
+  } catch {
+    return '(unparsable NATS URL)';
+  }
+}
+
+async function watchConnection(nc: NatsConnection, log: Logger, server: string): Promise<void> {
+  try {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect') log.warn({ server }, 'NATS disconnected; reconnecting');
+      else if (s.type === 'reconnect') log.info({ server }, 'NATS reconnected');
+      else if (s.type === 'error') log.warn({ server, err: String(s.data) }, 'NATS connection error');
+    }
+  } catch {
+    // The connection closed.
+  }
+}
+
+/** A deleted consumer is not recreated by `consume`: stop, and the loop creates it again. */
+async function watchConsumer(messages: ConsumerMessages, log: Logger, durable: string): Promise<void> {
+  try {
+    for await (const s of await messages.status()) {
+      if (s.type === ConsumerEvents.ConsumerDeleted || s.type === ConsumerEvents.ConsumerNotFound || s.type === ConsumerEvents.StreamNotFound) {
+        log.warn({ durable, status: s.type }, 'notification events: consumer lost; recreating');
+        messages.stop();
+        return;
+      }
+    }
+  } catch {
+    // The iterator ended.
+  }
+}
