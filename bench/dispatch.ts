@@ -46,7 +46,7 @@
  * a SKIP line, exit 0. A run that fails its verification (or gets stuck) exits non-zero.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { fork, spawnSync } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { Session } from 'node:inspector/promises';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -70,6 +70,7 @@ import type { Executor } from '../src/store/executor.js';
 import { newId } from '../src/store/ids.js';
 import { openStore } from '../src/store/open.js';
 import { tools } from '../tools/index.js';
+import { compileProject } from './lib/build.js';
 
 type Dialect = 'sqlite' | 'postgres';
 type Kind = 'seed' | 'e2e' | 'baseline' | 'baseline-queued';
@@ -718,30 +719,6 @@ function runChild<T>(spec: string, env: Record<string, string> = {}): Promise<T>
 let childScript: string | null = null;
 
 /**
- * Compiles the project and this bench into .bench-out/build, so the measured processes run
- * JavaScript under plain node: tsx's loader alone holds about 60 MB more during a send, which is
- * the harness's cost, not the server's.
- */
-function compileForChildren(): string {
-  const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-  const outDir = join(root, '.bench-out', 'build');
-  const tsconfig = join(root, '.bench-out', 'tsconfig.dispatch.json');
-  mkdirSync(dirname(tsconfig), { recursive: true });
-  rmSync(outDir, { recursive: true, force: true });
-  writeFileSync(
-    tsconfig,
-    JSON.stringify({
-      extends: '../tsconfig.json',
-      compilerOptions: { noEmit: false, outDir: './build', rootDir: '..', incremental: false },
-      include: ['../src', '../tools', '../resources', '../prompts', '../bench'],
-    }),
-  );
-  const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', tsconfig], { stdio: 'inherit' });
-  if (tsc.status !== 0) throw new Error(`compiling the bench for its child processes failed (tsc exit ${tsc.status ?? tsc.signal})`);
-  return join(outDir, 'bench', 'dispatch.js');
-}
-
-/**
  * Runs one measurement with its own scratch space, and removes that space whatever happens. An
  * end-to-end measurement is two processes: setup, then the send (which alone is measured).
  */
@@ -824,7 +801,7 @@ async function parent(): Promise<void> {
     `dispatch bench: ${fmt(USERS)} recipients, one email each; worker concurrency ${DIALECTS.map((d) => `${concurrencyFor(d as Dialect)} (${d})`).join(', ')}, poll ${WORKER_POLL_MS} ms; ` +
       `${cpus().length} cpus (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}, load1 ${loadavg()[0]!.toFixed(2)}`,
   );
-  if (process.env.BENCH_DISPATCH_TSX !== '1') childScript = compileForChildren();
+  if (process.env.BENCH_DISPATCH_TSX !== '1') childScript = compileProject('dispatch.js');
   console.log(`measured processes: ${childScript ? 'the project compiled by tsc into .bench-out/build, under plain node' : 'this file under tsx (BENCH_DISPATCH_TSX=1)'}`);
   type Measured = { e2e: Measurement; baseline: Measurement; queued: Measurement };
   const results: Partial<Record<Dialect, Measured | { skipped: string } | { failed: string }>> = {};

@@ -118,11 +118,9 @@ export async function startNotificationEvents(opts: NotificationEventsOptions): 
           const consumer = await js.consumers.get(name, durable);
           const messages = await consumer.consume({ max_messages: batch });
           current = messages;
-          if (stopping) {
-            await messages.close();
-            break;
-          }
-          void watchConsumer(messages, log, durable);
+          // Stopped while subscribing: the iteration below still finishes what was pulled, then ends.
+          if (stopping) messages.stop();
+          else void watchConsumer(messages, log, durable);
           for await (const m of messages) {
             await handle(m);
             failures = 0;
@@ -153,8 +151,8 @@ export async function startNotificationEvents(opts: NotificationEventsOptions): 
         (stopped ??= (async () => {
           stopping = true;
           wake?.();
-          const messages = current as ConsumerMessages | null;
-          if (messages) await messages.close().catch(() => undefined);
+          // The loop handles (and acks) what was already pulled, then ends.
+          (current as ConsumerMessages | null)?.stop();
           await loop;
           // Drain flushes the acks still in the outbound buffer before the connection closes.
           if (!nc.isClosed()) await nc.drain().catch(() => nc.close());
