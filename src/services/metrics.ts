@@ -6,8 +6,8 @@
 import { DateTime } from 'luxon';
 import type { Campaign } from '../domain/campaign.js';
 import { notFound } from '../domain/errors.js';
-import { addSums, countsOf, emptySums, ratesOf, type MetricCounts, type MetricRates, type RollupSums } from '../domain/metrics/rates.js';
-import type { RollupRow } from '../domain/metrics/repo.js';
+import { addSums, countsOf, emptySums, ratesOf, ROLLUP_FIELDS, type MetricCounts, type MetricRates, type RollupSums } from '../domain/metrics/rates.js';
+import type { RollupDimension, RollupRow } from '../domain/metrics/repo.js';
 import { audienceRules } from '../domain/segments/audience.js';
 import type { HandlerContext } from '../context.js';
 import { attributeConversions } from './attribution.js';
@@ -68,19 +68,24 @@ export async function campaignMetrics(ctx: HandlerContext, q: MetricsQuery & { c
   const campaign = await ctx.store.campaigns.get(ws, q.campaignId);
   if (!campaign) throw notFound('campaign', q.campaignId, 'Call list_campaigns to see the campaigns of this workspace');
   const attribution = campaign.goal.event_type ? await attributeConversions(ctx.store, ctx.clock, ws) : null;
-  const rows = await ctx.store.metrics.campaign(ws, campaign.id, window(q));
+  const read = (by: RollupDimension[]) => ctx.store.metrics.campaign(ws, campaign.id, window(q), by);
+  const [totals, grouped, hourly] = await Promise.all([
+    read([]),
+    q.groupBy.length > 0 ? read(q.groupBy) : Promise.resolve([]),
+    q.trend !== 'none' ? read(['hour']) : Promise.resolve([]),
+  ]);
   const block = (s: RollupSums): MetricsBlock => {
     const counts = countsOf(s, { includeMachineOpens: q.includeMachineOpens });
     return { counts, rates: ratesOf(counts) };
   };
-  const total = rows.reduce((acc, r) => addSums(acc, r), emptySums());
+  const total = totals.reduce((acc, r) => addSums(acc, r), emptySums());
   return {
     scope: 'campaign',
     campaign: { id: campaign.id, name: campaign.name, status: campaign.status, resource: `campaign://${campaign.id}` },
     ...block(total),
-    groups: q.groupBy.length === 0 ? [] : groups(campaign, rows, q.groupBy).map(({ key, sums }) => ({ ...key, ...block(sums) })),
-    trend: q.trend === 'none' ? [] : trend(rows, q.trend, q.timeZone, q.includeMachineOpens),
-    segment: q.segmentId ? await segmentBlock(ctx, campaign, q.segmentId, block) : null,
+    groups: groups(campaign, grouped, q.groupBy).map(({ key, sums }) => ({ ...key, ...block(sums) })),
+    trend: q.trend === 'none' ? [] : trend(hourly, q.trend, q.timeZone, q.includeMachineOpens),
+    segment: q.segmentId ? await segmentBlock(ctx, campaign, { ...q, segmentId: q.segmentId }, block) : null,
     notes: attribution?.behind ? [...NOTES, 'Conversion attribution is still catching up with new events: call again for the rest.'] : NOTES,
   };
 }
@@ -110,7 +115,11 @@ function window(q: MetricsQuery) {
   return { ...(q.since ? { since: q.since } : {}), ...(q.until ? { until: q.until } : {}) };
 }
 
-function groups(c: Campaign, rows: RollupRow[], by: GroupDimension[]) {
+/** Rollup rows whose every counter is back to zero (a message moved to another hour or variant, deleted rows) say nothing. */
+const nonZero = (r: RollupSums) => ROLLUP_FIELDS.some((f) => r[f] !== 0);
+
+function groups(c: Campaign, all: RollupRow[], by: GroupDimension[]) {
+  const rows = all.filter(nonZero);
   const keyOf = new Map(c.variants.map((v) => [v.id, v.key]));
   const out = new Map<string, { key: { variant_id?: string; variant_key?: string; channel?: string }; sums: RollupSums }>();
   for (const r of rows) {
@@ -129,7 +138,8 @@ function groups(c: Campaign, rows: RollupRow[], by: GroupDimension[]) {
 }
 
 /** Per hour (UTC) or per calendar day in `zone`; sends by the hour sent, engagement by the hour of the hit. */
-function trend(rows: RollupRow[], unit: 'hour' | 'day', zone: string, includeMachineOpens: boolean): TrendPoint[] {
+function trend(all: RollupRow[], unit: 'hour' | 'day', zone: string, includeMachineOpens: boolean): TrendPoint[] {
+  const rows = all.filter(nonZero);
   const by = new Map<string, RollupSums>();
   for (const r of rows) {
     const key = unit === 'hour' ? r.bucket.toISOString() : DateTime.fromJSDate(r.bucket, { zone }).toISODate()!;
@@ -143,10 +153,11 @@ function trend(rows: RollupRow[], unit: 'hour' | 'day', zone: string, includeMac
     });
 }
 
-async function segmentBlock(ctx: HandlerContext, c: Campaign, segmentId: string, block: (s: RollupSums) => MetricsBlock) {
+async function segmentBlock(ctx: HandlerContext, c: Campaign, q: MetricsQuery & { segmentId: string }, block: (s: RollupSums) => MetricsBlock) {
+  const segmentId = q.segmentId;
   const segment = await ctx.store.segments.get(ctx.workspaceId, segmentId);
   if (!segment) throw notFound('segment', segmentId, 'Call list_segments to see the segments of this workspace');
-  const sums = await ctx.store.segments.campaignBreakdown(ctx.workspaceId, audienceRules(segment), c.id, { now: ctx.clock.now() });
+  const sums = await ctx.store.segments.campaignBreakdown(ctx.workspaceId, audienceRules(segment), c.id, { now: ctx.clock.now(), ...window(q) });
   return { segment_id: segment.id, name: segment.name, ...block(sums) };
 }
 

@@ -16,6 +16,7 @@ import {
   NOTIFICATION_EVENTS_SOURCE,
   NOTIFICATION_STREAM,
   ensureNotificationStream,
+  parseNotificationEvent,
   parseTimestamp,
   startNotificationEvents,
   type NotificationEvents,
@@ -110,6 +111,30 @@ describe('notification event envelopes', () => {
     expect(parseTimestamp('2026-12-01T14:05:00.5+02:00')?.toISOString()).toBe('2026-12-01T12:05:00.500Z');
     expect(parseTimestamp('yesterday')).toBeNull();
     expect(parseTimestamp(42)).toBeNull();
+  });
+
+  const parse = (subject: string, body: unknown) =>
+    parseNotificationEvent(subject, new TextEncoder().encode(typeof body === 'string' ? body : JSON.stringify(body)), new Date('2026-12-02T00:00:00Z'));
+
+  it('maps event types to ledger actions, suppressing hard bounces only', () => {
+    const failed = (data: Record<string, unknown>) => parse('notification_service.notification.failed', envelope('notification.failed', { notification_id: 'n', ...data }));
+    expect(failed({ error_message: 'Hard bounce: 550' })).toMatchObject({ kind: 'event', action: { status: 'failed', bounce: true }, event: { reason: 'Hard bounce: 550' } });
+    expect(failed({ error: 'message bounced' })).toMatchObject({ action: { bounce: true } });
+    expect(failed({ status: 'bounced' })).toMatchObject({ action: { bounce: true } });
+    expect(failed({ reason: 'soft bounce: mailbox full' })).toMatchObject({ action: { status: 'failed', bounce: false } });
+    expect(failed({ error_message: 'SMS provider not configured' })).toMatchObject({ action: { status: 'failed', bounce: false, complaint: false } });
+    expect(parse('notification_service.notification.bounced', envelope('notification.bounced', { notification_id: 'n' }))).toMatchObject({ action: { status: 'failed', bounce: true } });
+    expect(parse('notification_service.notification.spam_reported', envelope('notification.spam_reported', { notification_id: 'n' }))).toMatchObject({ action: { status: null, complaint: true } });
+    expect(parse('notification_service.notification.clicked', envelope('notification.clicked', { notification_id: 'n' }))).toEqual({ kind: 'ignored', type: 'notification.clicked' });
+  });
+
+  it('takes the type from the subject when the envelope has none (or "unknown"), and the time from the data first', () => {
+    const e = { ...envelope('unknown', { notification_id: 'n', delivered_at: '2026-12-01T13:00:00' }), timestamp: '2026-12-01T13:00:05' };
+    expect(parse('notification_service.notification.delivered', e)).toMatchObject({
+      kind: 'event', event: { type: 'notification.delivered', at: new Date('2026-12-01T13:00:00Z') }, action: { status: 'delivered' },
+    });
+    const { type: _type, timestamp: _ts, ...bare } = envelope('x', { notification_id: 'n' });
+    expect(parse('notification_service.notification.delivered', bare)).toMatchObject({ event: { type: 'notification.delivered', at: new Date('2026-12-02T00:00:00Z') } });
   });
 });
 
@@ -319,28 +344,48 @@ describe.each(natsUp ? await dialects() : [])('notification events over NATS on 
 });
 
 describe.skipIf(!natsUp)('notification events consumer defaults', () => {
-  it('creates its durable to deliver the whole stream, and stops cleanly', async () => {
-    const db = await createDatabase('sqlite');
-    const store = await openStore({ databaseUrl: db.url, clock: new ManualClock(), log: silentLogger });
-    const nc = await connect({ servers: NATS_URL });
-    const jsm = await nc.jetstreamManager();
-    const durable = `ac-test-${RUN}-defaults`;
-    try {
-      const dbg = { debug: (o: unknown, m?: string) => console.log('debug', m, JSON.stringify(o)), info: (o: unknown, m?: string) => console.log('info', m, JSON.stringify(o)), warn: (o: unknown, m?: string) => console.log('warn', m, JSON.stringify(o)), error: (o: unknown, m?: string) => console.log('error', m, JSON.stringify(o)) };
-      const events = await startNotificationEvents({ url: NATS_URL, store, clock: new ManualClock(), log: dbg, durable, batch: 1 });
-      const info = await jsm.consumers.info(NOTIFICATION_STREAM, durable);
-      expect(info.config).toMatchObject({ deliver_policy: 'all', ack_policy: 'explicit', filter_subject: NOTIFICATION_EVENTS_FILTER, max_deliver: -1 });
-      console.log('A', Date.now());
-      await events.stop();
-      console.log('B', Date.now());
-      await events.stop(); // idempotent
-      expect(DEFAULT_NOTIFICATION_DURABLE).toBe('agentic-campaign-notification-events');
-      await expect(startNotificationEvents({ url: NATS_URL, store, clock: new ManualClock(), log: silentLogger, durable: 'bad.name' })).rejects.toThrow(/durable/);
-    } finally {
-      await jsm.consumers.delete(NOTIFICATION_STREAM, durable).catch(() => undefined);
-      await nc.close();
-      await store.close();
-      await db.drop();
+  const durable = `ac-test-${RUN}-defaults`;
+  let db: TestDatabase;
+  let store: OpenedStore;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  const start = (name = durable) => startNotificationEvents({ url: NATS_URL, store, clock: new ManualClock(), log: silentLogger, durable: name, batch: 1 });
+  /** Stops within a deadline, so a hang fails here rather than as a test timeout that skips cleanup. */
+  const stopped = (events: NotificationEvents) =>
+    Promise.race([events.stop(), new Promise((_, reject) => setTimeout(() => reject(new Error('stop() did not finish in 5 s')), 5_000))]);
+
+  beforeAll(async () => {
+    db = await createDatabase('sqlite');
+    store = await openStore({ databaseUrl: db.url, clock: new ManualClock(), log: silentLogger });
+    nc = await connect({ servers: NATS_URL });
+    jsm = await nc.jetstreamManager();
+  });
+
+  afterAll(async () => {
+    await jsm?.consumers.delete(NOTIFICATION_STREAM, durable).catch(() => undefined);
+    await nc?.close();
+    await store?.close();
+    await db?.drop();
+  });
+
+  it('creates its durable to deliver the whole stream with explicit acks', async () => {
+    expect(DEFAULT_NOTIFICATION_DURABLE).toBe('agentic-campaign-notification-events');
+    const events = await start();
+    const info = await jsm.consumers.info(NOTIFICATION_STREAM, durable);
+    expect(info.config).toMatchObject({ deliver_policy: 'all', ack_policy: 'explicit', filter_subject: NOTIFICATION_EVENTS_FILTER, max_deliver: -1 });
+    await stopped(events);
+    await stopped(events); // idempotent
+  });
+
+  it('binds the existing durable, and stops promptly at any point of start-up', async () => {
+    for (const pauseMs of [0, 0, 1, 5, 20]) {
+      const events = await start();
+      await new Promise((r) => setTimeout(r, pauseMs));
+      await stopped(events);
     }
+  });
+
+  it('refuses a durable name NATS would not accept', async () => {
+    await expect(start('bad.name')).rejects.toThrow(/durable/);
   });
 });

@@ -105,6 +105,12 @@ describe.each(await dialects())('conversions and metrics on %s', (dialect) => {
     const conversions = await query<{ n: number }>(t, `select count(*) as n from engagement_events where workspace_id = ? and kind = 'conversion'`, [ws]);
     expect(Number(conversions[0]!.n)).toBe(2);
 
+    // A segment's numbers follow the same window as the campaign's.
+    const later = await mcp.ok('get_metrics', { campaign_id: campaign.id, trend: 'none', segment_id, since: new Date(t.clock.now().getTime() + HOUR).toISOString() });
+    expect(later.counts.targeted).toBe(0);
+    expect(later.segment.counts).toMatchObject({ targeted: 0, opened: 0, converted: 0 });
+    expect((await mcp.ok('get_metrics', { campaign_id: campaign.id, trend: 'none', segment_id })).segment.counts).toMatchObject({ targeted: 4, opened: 2, converted: 1, revenue: 42.5 });
+
     const summary = await mcp.call('get_metrics', { campaign_id: campaign.id });
     const table = (summary.content[0] as { text: string }).text;
     expect(table).toContain(campaign.id);

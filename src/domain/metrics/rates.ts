@@ -119,7 +119,8 @@ export function countsOf(s: RollupSums, opts: { includeMachineOpens?: boolean } 
     unsubscribed: s.unsubscribes,
     bounced: s.bounces,
     complained: s.complaints,
-    revenue: Math.round(s.revenue * 100) / 100,
+    // `|| 0`: sums that cancel out (deletes) can leave -0.
+    revenue: Math.round(s.revenue * 100) / 100 || 0,
     opens_total: s.opens,
     machine_opens: s.machineOpens,
     clicks_total: s.clicks,

@@ -16,9 +16,15 @@ export interface MetricsWindow {
   until?: Date;
 }
 
+export type RollupDimension = 'variant' | 'channel' | 'hour';
+
 export interface MetricsRepo {
-  /** One campaign's rollup rows (variant x channel x hour), in the window. */
-  campaign(workspaceId: string, campaignId: string, window: MetricsWindow): Promise<RollupRow[]>;
+  /**
+   * One campaign's rollup sums in the window, summed over every dimension not asked for (summed
+   * in the database: the rows it returns are one per combination of the asked dimensions; the
+   * others come back as '' / epoch).
+   */
+  campaign(workspaceId: string, campaignId: string, window: MetricsWindow, by: readonly RollupDimension[]): Promise<RollupRow[]>;
   /** Sums per campaign for the whole workspace, in the window. */
   byCampaign(workspaceId: string, window: MetricsWindow): Promise<Array<RollupSums & { campaignId: string }>>;
 }

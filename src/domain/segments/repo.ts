@@ -77,8 +77,11 @@ export interface SegmentRepo {
    * (which runs to the end), in id order.
    */
   boundaries(workspaceId: string, rules: SegmentRules, opts: EvalOptions & { chunk: number }): Promise<string[]>;
-  /** A campaign's ledger and engagement counts for the members of these rules now, from raw rows. */
-  campaignBreakdown(workspaceId: string, rules: SegmentRules, campaignId: string, opts: EvalOptions): Promise<RollupSums>;
+  /**
+   * A campaign's ledger and engagement counts for the members of these rules now, from raw rows:
+   * messages by when sent (else created), hits by when they happened, within [since, until).
+   */
+  campaignBreakdown(workspaceId: string, rules: SegmentRules, campaignId: string, opts: EvalOptions & { since?: Date; until?: Date }): Promise<RollupSums>;
   sample(workspaceId: string, rules: SegmentRules, opts: EvalOptions & { limit: number }): Promise<UserSummary[]>;
   /** Stores a static snapshot of the members, page by page; returns its size. */
   freeze(

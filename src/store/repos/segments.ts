@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, inArray, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { DomainError, notFound } from '../../domain/errors.js';
 import { emptySums, type RollupSums } from '../../domain/metrics/rates.js';
@@ -148,20 +148,24 @@ export function segmentRepo(x: Executor, clock: Clock): SegmentRepo {
         return rows.map((r) => r.id);
       }),
 
-    campaignBreakdown: (workspaceId, rules, campaignId, { now }) =>
+    campaignBreakdown: (workspaceId, rules, campaignId, { now, since, until }) =>
       x.run(async (db) => {
         const members = db.select({ id: u.id }).from(u).where(await where(db, workspaceId, rules, now));
+        const g = x.t.engagementEvents;
+        const sentAt = sql`coalesce(${m.sentAt}, ${m.createdAt})`;
+        // Instants as each dialect stores them (milliseconds on SQLite), compared in SQL.
+        const at = (d: Date) => (x.dialect === 'sqlite' ? sql`${d.getTime()}` : sql`${d.toISOString()}::timestamptz`);
+        const inWindow = (col: SQL | typeof g.occurredAt) => [...(since ? [sql`${col} >= ${at(since)}`] : []), ...(until ? [sql`${col} < ${at(until)}`] : [])];
         const statuses = await db
           .select({ status: m.status, n: count() })
           .from(m)
-          .where(and(eq(m.workspaceId, workspaceId), eq(m.campaignId, campaignId), inArray(m.userId, members)))
+          .where(and(eq(m.workspaceId, workspaceId), eq(m.campaignId, campaignId), inArray(m.userId, members), ...inWindow(sentAt)))
           .groupBy(m.status);
-        const g = x.t.engagementEvents;
         const flag = (c: typeof g.isUnique) => sql<number>`sum(case when ${c} then 1 else 0 end)`;
         const kinds = await db
           .select({ kind: g.kind, n: count(), unique: flag(g.isUnique), first: flag(g.isFirst), machine: flag(g.isMachine), revenue: sql<number>`coalesce(sum(${g.revenue}), 0)` })
           .from(g)
-          .where(and(eq(g.workspaceId, workspaceId), eq(g.campaignId, campaignId), inArray(g.userId, members)))
+          .where(and(eq(g.workspaceId, workspaceId), eq(g.campaignId, campaignId), inArray(g.userId, members), ...inWindow(g.occurredAt)))
           .groupBy(g.kind);
         const out = emptySums();
         const st: Record<string, keyof RollupSums> = {
