@@ -83,8 +83,10 @@ async function serve(config: Config, log: ReturnType<typeof createLogger>): Prom
   log.info({ dialect: app.store.dialect }, 'serving MCP on stdio');
   const refresher = startScoreRefresher(app.ctx, config.SCORES_REFRESH_HOURS);
   const jobs = config.WORKER_ENABLED ? startJobWorker(app) : null;
+  const events = config.WORKER_ENABLED ? await startDeliveryEvents(config, app, log) : null;
   await closed;
   refresher.stop();
+  await events?.stop();
   await jobs?.stop();
   await app.close();
   return 0;
@@ -99,15 +101,26 @@ async function worker(config: Config, log: ReturnType<typeof createLogger>, args
   if (!config.SENDS_ENABLED) throw new UsageError('SENDS_ENABLED is false: this worker would have nothing to run');
   const app = await buildApp(config, { log });
   const jobs = startJobWorker(app, concurrency === undefined ? {} : { concurrency })!;
+  const events = await startDeliveryEvents(config, app, log);
   log.info({ dialect: app.store.dialect, provider: app.ctx.delivery.provider, concurrency: concurrency ?? defaultConcurrency(app.store.dialect) }, 'job worker running');
   process.stdout.write(`worker running (${app.store.dialect}, ${app.ctx.delivery.provider})\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  await events?.stop();
   await jobs.stop();
   await app.close();
   return 0;
+}
+
+/** With NATS_URL: the notification service's delivery events update the ledger (loaded only then). */
+async function startDeliveryEvents(config: Config, app: Awaited<ReturnType<typeof buildApp>>, log: ReturnType<typeof createLogger>) {
+  if (!config.NATS_URL) return null;
+  const { startNotificationEvents } = await import('./platform/nats/notification-events.js');
+  const events = await startNotificationEvents({ url: config.NATS_URL, store: app.store, clock: app.ctx.clock, log });
+  log.info({ stream: 'notification_service-stream' }, 'consuming notification delivery events');
+  return events;
 }
 
 async function http(config: Config, log: ReturnType<typeof createLogger>): Promise<number> {
@@ -125,11 +138,13 @@ async function http(config: Config, log: ReturnType<typeof createLogger>): Promi
   if (app.ctx.tracking) process.stdout.write(`Tracking links: ${app.ctx.tracking.baseUrl}/t/\n`);
   const refresher = startScoreRefresher(app.ctx, config.SCORES_REFRESH_HOURS);
   const jobs = config.WORKER_ENABLED ? startJobWorker(app) : null;
+  const events = config.WORKER_ENABLED ? await startDeliveryEvents(config, app, log) : null;
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   refresher.stop();
+  await events?.stop();
   await jobs?.stop();
   await running.close();
   await app.close();
