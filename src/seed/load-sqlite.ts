@@ -54,13 +54,15 @@ function dropRebuiltIndexes(db: Database.Database): string[] {
  * generator's thread is idle by then; measured 20% faster on 2 cores).
  */
 function tunePragmas(db: Database.Database): { wal: boolean; restore: () => void } {
-  const saved = ['synchronous', 'cache_size', 'threads'].map((name) => [name, Number(db.pragma(name, { simple: true }))] as const);
+  const saved = ['synchronous', 'cache_size', 'threads', 'temp_store'].map((name) => [name, Number(db.pragma(name, { simple: true }))] as const);
   const journal = String(db.pragma('journal_mode', { simple: true })).toLowerCase();
   // Leaving WAL needs exclusive access; with other connections open SQLite stays in WAL.
   const switched = journal === 'wal' && String(db.pragma('journal_mode = TRUNCATE', { simple: true })).toLowerCase() !== 'wal';
   db.pragma('synchronous = OFF');
   db.pragma('cache_size = -32768');
   db.pragma(`threads = ${Math.min(4, availableParallelism())}`);
+  // The index rebuilds sort millions of keys: let the sorter spill to files, not hold them in memory.
+  db.pragma('temp_store = FILE');
   return {
     wal: journal === 'wal' && !switched,
     restore: () => {
