@@ -13,7 +13,8 @@
  *
  *   npx tsx bench/tracking.ts          npm run bench -- tracking
  *
- * Environment: BENCH_TRACKING_MESSAGES (20000), BENCH_TRACKING_REQUESTS (150000), BENCH_TRACKING_CONNECTIONS (32).
+ * Environment: BENCH_TRACKING_MESSAGES (20000), BENCH_TRACKING_REQUESTS (150000), BENCH_TRACKING_CONNECTIONS (32);
+ * BENCH_TRACKING_CPU_PROF=1 writes a V8 profile of the server to .bench-out/prof.
  * Target (issue #5): >= 5,000 requests/s at p99 under 20 ms on SQLite. Writes .bench-out/tracking.json.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -77,6 +78,7 @@ async function seed(url: string): Promise<string[]> {
       });
       await store.ledger.deliverInStore(WS, batch, sentAt, 'bench');
     }
+    if (process.env.BENCH_TRACKING_DROP) for (const i of process.env.BENCH_TRACKING_DROP.split(',')) (store.executor.raw as { db: { exec(s: string): void } }).db.exec(`DROP INDEX ${i}`);
     return ids;
   } finally {
     await store.close();
@@ -84,7 +86,9 @@ async function seed(url: string): Promise<string[]> {
 }
 
 function startServer(url: string): Promise<{ proc: ChildProcess; base: string }> {
-  const proc = spawn(process.execPath, [compiledCli(), 'http'], {
+  // BENCH_TRACKING_CPU_PROF=1: a V8 profile of the server in .bench-out/prof (written when it exits).
+  const prof = process.env.BENCH_TRACKING_CPU_PROF === '1' ? ['--cpu-prof', '--cpu-prof-dir', join(process.cwd(), '.bench-out', 'prof')] : [];
+  const proc = spawn(process.execPath, [...prof, compiledCli(), 'http'], {
     env: { ...process.env, DATABASE_URL: url, MCP_HTTP_PORT: '0', TRACKING_SECRETS: SECRET, WORKER_ENABLED: 'false', SCORES_REFRESH_HOURS: '0', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

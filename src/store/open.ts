@@ -16,6 +16,7 @@ import { eventRepo } from './repos/events.js';
 import { scoreRepo } from './repos/scores.js';
 import { segmentRepo } from './repos/segments.js';
 import { personalizationCacheRepo } from './repos/personalization-cache.js';
+import { startCheckpointer } from './checkpointer.js';
 import { engagementRepo } from './repos/engagement.js';
 import { trackingKeyRepo } from './repos/tracking-keys.js';
 import { metricsRepo } from './repos/metrics.js';
@@ -89,7 +90,16 @@ function openSqlite(path: string): Executor {
   raw.pragma('wal_autocheckpoint = 20000');
   raw.pragma('busy_timeout = 5000');
   raw.pragma('foreign_keys = OFF');
-  return sqliteExecutor(drizzleSqlite({ client: raw }), raw);
+  const executor = sqliteExecutor(drizzleSqlite({ client: raw }), raw);
+  if (path === ':memory:') return executor;
+  const checkpointer = startCheckpointer(path);
+  return {
+    ...executor,
+    close: async () => {
+      await checkpointer.stop();
+      await executor.close();
+    },
+  };
 }
 
 /** Loads the PostgreSQL driver only here, so the embedded default (SQLite) never pays for it. */

@@ -71,10 +71,16 @@ export function engagementRepo(x: Executor): EngagementRepo {
   if (raw.dialect === 'sqlite') {
     const db = raw.db;
     const target = db.prepare(`SELECT ${TARGET_COLUMNS}, json_extract(rendered, '$.links') AS links FROM messages WHERE workspace_id = ? AND id = ?`);
-    const flags = db.prepare(
-      `SELECT message_id, kind, is_unique, is_first FROM engagement_events
-       WHERE workspace_id = ? AND message_id = ? AND kind = ? AND (is_unique OR is_first)`,
-    );
+    // Two reads, each answered by its partial unique index (no index on every hit's message is kept).
+    const uniqueFlag = db.prepare(`SELECT 1 AS x FROM engagement_events WHERE workspace_id = ? AND message_id = ? AND kind = ? AND is_unique`).pluck();
+    const firstFlag = db.prepare(`SELECT 1 AS x FROM engagement_events WHERE workspace_id = ? AND message_id = ? AND kind = ? AND is_first`).pluck();
+    const flags = {
+      all: (ws: string, id: string, kind: string): FlagRow[] => {
+        const u = uniqueFlag.get(ws, id, kind) !== undefined;
+        const f = firstFlag.get(ws, id, kind) !== undefined;
+        return u || f ? [{ message_id: id, kind, is_unique: u, is_first: f }] : [];
+      },
+    };
     const insert = db.prepare(`
       INSERT INTO engagement_events (workspace_id, id, message_id, campaign_id, variant_id, user_id, kind, link_index, is_machine, is_unique,
                                      is_first, revenue, user_agent, occurred_at, channel, source)
@@ -90,8 +96,7 @@ export function engagementRepo(x: Executor): EngagementRepo {
           }
           return out;
         }),
-      hasUnique: (ws, messageId, kind) =>
-        x.run(async () => (flags.all(ws, messageId, kind) as FlagRow[]).some((f) => Boolean(f.is_unique))),
+      hasUnique: (ws, messageId, kind) => x.run(async () => uniqueFlag.get(ws, messageId, kind) !== undefined),
       record: (hits) =>
         x.tx(async (): Promise<RecordedHit[]> => {
           if (hits.length === 0) return [];
@@ -122,18 +127,21 @@ export function engagementRepo(x: Executor): EngagementRepo {
       return out;
     },
     hasUnique: async (ws, messageId, kind) => {
-      const rows = await sql`SELECT 1 FROM engagement_events WHERE workspace_id = ${ws} AND message_id = ${messageId} AND kind = ${kind} AND is_unique LIMIT 1`;
+      const rows = await sql`SELECT 1 FROM engagement_events WHERE workspace_id = ${ws} AND message_id = ${messageId} AND kind = ${kind} AND is_unique`;
       return rows.length > 0;
     },
     record: async (hits) => {
       if (hits.length === 0) return [];
       return sql.begin(async (tx) => {
         const keys = hits.map((h) => ({ ws: h.target.workspaceId, id: h.target.id, kind: h.kind }));
+        // Each half is answered by its partial unique index (no index on every hit's message is kept).
         const stored = await tx<FlagRow[]>`
-          SELECT e.message_id, e.kind, e.is_unique, e.is_first FROM engagement_events e
-          JOIN json_to_recordset(${JSON.stringify(keys)}::json) AS k(ws text, id text, kind text)
-            ON e.workspace_id = k.ws AND e.message_id = k.id AND e.kind = k.kind
-          WHERE e.is_unique OR e.is_first`;
+          WITH k AS (SELECT * FROM json_to_recordset(${JSON.stringify(keys)}::json) AS k(ws text, id text, kind text))
+          SELECT e.message_id, e.kind, true AS is_unique, false AS is_first FROM engagement_events e JOIN k
+            ON e.workspace_id = k.ws AND e.message_id = k.id AND e.kind = k.kind WHERE e.is_unique
+          UNION ALL
+          SELECT e.message_id, e.kind, false AS is_unique, true AS is_first FROM engagement_events e JOIN k
+            ON e.workspace_id = k.ws AND e.message_id = k.id AND e.kind = k.kind WHERE e.is_first`;
         const decided = decide(hits, stored);
         const rows = hits.flatMap((h, i) => (decided[i]!.recorded ? [{ ...row(h, decided[i]!), at: h.occurredAt.toISOString() }] : []));
         if (rows.length === 0) return decided;

@@ -127,7 +127,8 @@ export function userRepo(x: Executor): UserRepo {
           ? await db
               .selectDistinct({ messageId: g.messageId, kind: g.kind })
               .from(g)
-              .where(and(eq(g.workspaceId, ws), inArray(g.messageId, ids)))
+              // One first hit per (message, kind): the partial index on first hits answers this.
+              .where(and(eq(g.workspaceId, ws), inArray(g.messageId, ids), sql`${g.isFirst}`))
           : [];
         return rows.map((r) => ({
           message_id: r.id,

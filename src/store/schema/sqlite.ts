@@ -347,7 +347,6 @@ export const engagementEvents = sqliteTable(
   (t) => [
     primaryKey({ columns: [t.workspaceId, t.id] }),
     index('engagement_ws_campaign_kind_idx').on(t.workspaceId, t.campaignId, t.kind, t.occurredAt),
-    index('engagement_ws_message_idx').on(t.workspaceId, t.messageId, t.kind),
     index('engagement_ws_kind_time_idx').on(t.workspaceId, t.kind, t.occurredAt),
     // A person's last touches, for conversion attribution.
     index('engagement_ws_user_time_idx').on(t.workspaceId, t.userId, t.occurredAt),
