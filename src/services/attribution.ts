@@ -5,7 +5,7 @@
  * the hit and the watermark) records nothing twice.
  */
 import { createHash } from 'node:crypto';
-import { creditedTouch, lookbackHours, revenueOf } from '../domain/metrics/attribution.js';
+import { creditedTouch, lookbackHours, revenueOf, type Touch } from '../domain/metrics/attribution.js';
 import type { Clock, Store } from '../domain/ports.js';
 import type { EngagementHit } from '../domain/tracking/engagement.js';
 
@@ -38,9 +38,14 @@ export async function attributeConversions(store: Store, clock: Clock, workspace
     const events = await store.attribution.newEvents(workspaceId, types, mark, Math.min(PAGE, maxEvents - scanned));
     if (events.length === 0) return { scanned, attributed, behind: false };
     const hits: EngagementHit[] = [];
+    const from = new Date(Math.min(...events.map((e) => e.occurredAt.getTime())) - lookbackMs);
+    const to = new Date(Math.max(...events.map((e) => e.occurredAt.getTime())));
+    const byUser = new Map<string, Touch[]>();
+    for (const t of await store.attribution.touches(workspaceId, new Set(events.map((e) => e.userId)), campaignIds, from, to)) {
+      byUser.set(t.userId, [...(byUser.get(t.userId) ?? []), t]);
+    }
     for (const event of events) {
-      const touches = await store.attribution.touches(workspaceId, event.userId, campaignIds, new Date(event.occurredAt.getTime() - lookbackMs), event.occurredAt);
-      const credit = creditedTouch(event, goals, touches);
+      const credit = creditedTouch(event, goals, byUser.get(event.userId) ?? []);
       if (!credit) continue;
       const target = (await store.engagement.targets(workspaceId, [credit.touch.messageId])).get(credit.touch.messageId);
       if (!target) continue;

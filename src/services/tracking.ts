@@ -111,9 +111,23 @@ export function createTracking(deps: { store: Store; clock: Clock; log: Logger; 
 
 async function processBatch(store: Store, batch: ReadonlyArray<{ hit: HitRequest; at: Date }>): Promise<HitResult[]> {
   const targets = new Map<string, TrackingTarget>();
-  const byWorkspace = new Map<string, string[]>();
-  for (const { hit } of batch) byWorkspace.set(hit.token.workspaceId, [...(byWorkspace.get(hit.token.workspaceId) ?? []), hit.token.messageId]);
-  for (const [ws, ids] of byWorkspace) for (const [id, t] of await store.engagement.targets(ws, ids)) targets.set(`${ws}\u0000${id}`, t);
+  // Per workspace, and apart for clicks: only they need the stored links.
+  const lists = new Map<string, { ws: string; withLinks: boolean; ids: string[] }>();
+  for (const { hit } of batch) {
+    const withLinks = hit.token.kind === 'click';
+    const key = `${hit.token.workspaceId}\u0000${withLinks}`;
+    const list = lists.get(key) ?? { ws: hit.token.workspaceId, withLinks, ids: [] };
+    list.ids.push(hit.token.messageId);
+    lists.set(key, list);
+  }
+  for (const { ws, withLinks, ids } of lists.values()) {
+    for (const [id, t] of await store.engagement.targets(ws, ids, { withLinks })) {
+      const key = `${ws}\u0000${id}`;
+      const known = targets.get(key);
+      // A message both opened and clicked in one batch keeps its links.
+      if (!known || t.links.length > 0) targets.set(key, t);
+    }
+  }
 
   const results: HitResult[] = [];
   const hits: EngagementHit[] = [];

@@ -20,6 +20,7 @@ describe('the last-touch rule', () => {
   const at = new Date('2026-12-10T12:00:00Z');
   const event: GoalEvent = { id: 'e', userId: 'u', type: 'purchase', properties: { amount: '19.5' }, value: 3, occurredAt: at, receivedAt: at };
   const touch = (kind: 'open' | 'click', hoursBefore: number, campaignId = 'c1', messageId = `${kind}-${hoursBefore}`): Touch => ({
+    userId: 'u',
     messageId, campaignId, kind, occurredAt: new Date(at.getTime() - hoursBefore * HOUR),
   });
 

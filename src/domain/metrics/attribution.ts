@@ -22,6 +22,7 @@ export interface GoalEvent {
 }
 
 export interface Touch {
+  userId: string;
   messageId: string;
   campaignId: string;
   kind: 'open' | 'click';
@@ -38,8 +39,12 @@ export interface AttributionRepo {
   watermark(workspaceId: string): Promise<Watermark | null>;
   /** Events of these types received after the watermark, in the order received. */
   newEvents(workspaceId: string, types: readonly string[], after: Watermark | null, limit: number): Promise<GoalEvent[]>;
-  /** A person's non-machine opens and clicks on these campaigns between the instants, newest first. */
-  touches(workspaceId: string, userId: string, campaignIds: readonly string[], from: Date, to: Date): Promise<Touch[]>;
+  /**
+   * These people's non-machine opens and clicks on these campaigns between the instants: one
+   * range read of the campaigns' hits for a whole page of events, so that hits need no index by
+   * person (every index on hits costs each tracking request).
+   */
+  touches(workspaceId: string, userIds: ReadonlySet<string>, campaignIds: readonly string[], from: Date, to: Date): Promise<Touch[]>;
   saveWatermark(workspaceId: string, w: Watermark, now: Date): Promise<void>;
   /** When the first message of these campaigns was sent, or null if none was. */
   firstSend(workspaceId: string, campaignIds: readonly string[]): Promise<Date | null>;

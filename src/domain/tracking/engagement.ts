@@ -54,8 +54,11 @@ export interface RecordedHit {
 }
 
 export interface EngagementRepo {
-  /** The messages these ids name, in one read (missing ids are absent). */
-  targets(workspaceId: string, messageIds: readonly string[]): Promise<Map<string, TrackingTarget>>;
+  /**
+   * The messages these ids name, in one read (missing ids are absent); their `links` only with
+   * `withLinks` (only clicks need them, and reading them parses the stored message).
+   */
+  targets(workspaceId: string, messageIds: readonly string[], opts?: { withLinks?: boolean }): Promise<Map<string, TrackingTarget>>;
   /**
    * Records hits in one transaction, in order: each is `unique`/`first` if no earlier hit of its
    * kind for its message is (stored or earlier in the batch), whichever process wrote that one.

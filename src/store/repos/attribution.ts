@@ -1,5 +1,5 @@
 /** What conversion attribution reads and writes: goals, new goal events, a person's last touches, the watermark. */
-import { and, asc, desc, eq, gt, gte, inArray, isNotNull, lte, min, or } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, lte, min, or } from 'drizzle-orm';
 import type { AttributionRepo } from '../../domain/metrics/attribution.js';
 import type { CampaignGoal } from '../../domain/campaign.js';
 import type { Executor } from '../executor.js';
@@ -33,21 +33,19 @@ export function attributionRepo(x: Executor): AttributionRepo {
           .limit(limit);
         return rows.map((r) => ({ ...r, occurredAt: new Date(r.occurredAt), receivedAt: new Date(r.receivedAt), properties: (r.properties ?? {}) as Record<string, unknown> }));
       }),
-    touches: (ws, userId, campaignIds, from, to) =>
+    touches: (ws, userIds, campaignIds, from, to) =>
       x.run(async (db) => {
-        if (campaignIds.length === 0) return [];
+        if (campaignIds.length === 0 || userIds.size === 0) return [];
         const rows = await db
-          .select({ messageId: g.messageId, campaignId: g.campaignId, kind: g.kind, occurredAt: g.occurredAt })
+          .select({ userId: g.userId, messageId: g.messageId, campaignId: g.campaignId, kind: g.kind, occurredAt: g.occurredAt })
           .from(g)
           .where(
             and(
-              eq(g.workspaceId, ws), eq(g.userId, userId), inArray(g.campaignId, [...campaignIds]), inArray(g.kind, ['open', 'click']),
-              eq(g.isMachine, false), gte(g.occurredAt, from), lte(g.occurredAt, to), isNotNull(g.messageId),
+              eq(g.workspaceId, ws), inArray(g.campaignId, [...campaignIds]), inArray(g.kind, ['open', 'click']),
+              gte(g.occurredAt, from), lte(g.occurredAt, to), eq(g.isMachine, false),
             ),
-          )
-          .orderBy(desc(g.occurredAt))
-          .limit(50);
-        return rows.map((r) => ({ ...r, kind: r.kind as 'open' | 'click', occurredAt: new Date(r.occurredAt) }));
+          );
+        return rows.filter((r) => userIds.has(r.userId)).map((r) => ({ ...r, kind: r.kind as 'open' | 'click', occurredAt: new Date(r.occurredAt) }));
       }),
     firstSend: (ws, campaignIds) =>
       x.run(async (db) => {

@@ -70,15 +70,36 @@ export function engagementRepo(x: Executor): EngagementRepo {
 
   if (raw.dialect === 'sqlite') {
     const db = raw.db;
-    const target = db.prepare(`SELECT ${TARGET_COLUMNS}, json_extract(rendered, '$.links') AS links FROM messages WHERE workspace_id = ? AND id = ?`);
-    // Two reads, each answered by its partial unique index (no index on every hit's message is kept).
+    const targetsOf = (n: number, withLinks: boolean) =>
+      db.prepare(
+        `SELECT ${TARGET_COLUMNS}, ${withLinks ? "json_extract(rendered, '$.links')" : 'NULL'} AS links FROM messages
+         WHERE workspace_id = ? AND id IN (${Array.from({ length: n }, () => '?').join(', ')})`,
+      );
+    // Prepared once per list length and kind (a burst repeats the same few).
+    const prepared = new Map<string, ReturnType<typeof targetsOf>>();
+    const targetsStatement = (n: number, withLinks: boolean) => {
+      const key = `${n}:${withLinks}`;
+      let st = prepared.get(key);
+      if (!st) {
+        if (prepared.size > 200) prepared.clear();
+        prepared.set(key, (st = targetsOf(n, withLinks)));
+      }
+      return st;
+    };
+    // Two index probes in one statement, each answered by its partial unique index (no index on
+    // every hit's message is kept).
+    const flagProbe = db
+      .prepare(
+        `SELECT 1 FROM engagement_events WHERE workspace_id = @ws AND message_id = @id AND kind = @kind AND is_unique
+         UNION ALL
+         SELECT 2 FROM engagement_events WHERE workspace_id = @ws AND message_id = @id AND kind = @kind AND is_first`,
+      )
+      .pluck();
     const uniqueFlag = db.prepare(`SELECT 1 AS x FROM engagement_events WHERE workspace_id = ? AND message_id = ? AND kind = ? AND is_unique`).pluck();
-    const firstFlag = db.prepare(`SELECT 1 AS x FROM engagement_events WHERE workspace_id = ? AND message_id = ? AND kind = ? AND is_first`).pluck();
     const flags = {
       all: (ws: string, id: string, kind: string): FlagRow[] => {
-        const u = uniqueFlag.get(ws, id, kind) !== undefined;
-        const f = firstFlag.get(ws, id, kind) !== undefined;
-        return u || f ? [{ message_id: id, kind, is_unique: u, is_first: f }] : [];
+        const found = flagProbe.all({ ws, id, kind }) as number[];
+        return found.length === 0 ? [] : [{ message_id: id, kind, is_unique: found.includes(1), is_first: found.includes(2) }];
       },
     };
     const insert = db.prepare(`
@@ -87,12 +108,13 @@ export function engagementRepo(x: Executor): EngagementRepo {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (workspace_id, id) DO NOTHING`);
     return {
-      targets: (ws, ids) =>
+      targets: (ws, ids, opts) =>
         x.run(async () => {
           const out = new Map<string, TrackingTarget>();
-          for (const id of new Set(ids)) {
-            const r = target.get(ws, id) as TargetRow | undefined;
-            if (r) out.set(id, toTarget(ws, r));
+          const unique = [...new Set(ids)];
+          for (let i = 0; i < unique.length; i += 100) {
+            const chunk = unique.slice(i, i + 100);
+            for (const r of targetsStatement(chunk.length, opts?.withLinks ?? true).all(ws, ...chunk) as TargetRow[]) out.set(r.id, toTarget(ws, r));
           }
           return out;
         }),
@@ -118,11 +140,12 @@ export function engagementRepo(x: Executor): EngagementRepo {
 
   const sql = raw.sql;
   return {
-    targets: async (ws, ids) => {
+    targets: async (ws, ids, opts) => {
       const out = new Map<string, TrackingTarget>();
       if (ids.length === 0) return out;
+      const links = (opts?.withLinks ?? true) ? sql`rendered->'links'` : sql`NULL::jsonb`;
       const rows = await sql<TargetRow[]>`
-        SELECT ${sql.unsafe(TARGET_COLUMNS)}, rendered->'links' AS links FROM messages WHERE workspace_id = ${ws} AND id = ANY(${[...new Set(ids)]}::text[])`;
+        SELECT ${sql.unsafe(TARGET_COLUMNS)}, ${links} AS links FROM messages WHERE workspace_id = ${ws} AND id = ANY(${[...new Set(ids)]}::text[])`;
       for (const r of rows) out.set(r.id, toTarget(ws, r));
       return out;
     },

@@ -347,8 +347,6 @@ export const engagementEvents = pgTable(
     primaryKey({ columns: [t.workspaceId, t.id] }),
     index('engagement_ws_campaign_kind_idx').on(t.workspaceId, t.campaignId, t.kind, t.occurredAt),
     index('engagement_ws_kind_time_idx').on(t.workspaceId, t.kind, t.occurredAt),
-    // A person's last touches, for conversion attribution.
-    index('engagement_ws_user_time_idx').on(t.workspaceId, t.userId, t.occurredAt),
     // At most one unique and one first hit per (message, kind), whichever process records it.
     uniqueIndex('engagement_unique_uq').on(t.workspaceId, t.messageId, t.kind).where(sql`${t.isUnique}`),
     uniqueIndex('engagement_first_uq').on(t.workspaceId, t.messageId, t.kind).where(sql`${t.isFirst}`),

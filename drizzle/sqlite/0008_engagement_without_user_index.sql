@@ -1,0 +1,1 @@
+DROP INDEX `engagement_ws_user_time_idx`;
