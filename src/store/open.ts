@@ -91,7 +91,8 @@ function openSqlite(path: string): Executor {
   raw.pragma('busy_timeout = 5000');
   raw.pragma('foreign_keys = OFF');
   const executor = sqliteExecutor(drizzleSqlite({ client: raw }), raw);
-  if (path === ':memory:') return executor;
+  // SQLITE_CHECKPOINTER=off keeps checkpoints in the writer (SQLite's own automatic ones).
+  if (path === ':memory:' || process.env.SQLITE_CHECKPOINTER === 'off') return executor;
   const checkpointer = startCheckpointer(path);
   return {
     ...executor,
