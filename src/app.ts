@@ -28,7 +28,7 @@ export interface App {
 
 export async function buildApp(config: Config, deps: { log: Logger; clock?: Clock }): Promise<App> {
   const clock = deps.clock ?? systemClock;
-  const store = await openStore({ databaseUrl: config.DATABASE_URL, clock, log: deps.log });
+  const store = await openStore({ databaseUrl: config.DATABASE_URL, clock, log: deps.log, backgroundCheckpoints: config.SQLITE_CHECKPOINTER === 'on' });
   const workspaces = new Set([config.DEFAULT_WORKSPACE, ...config.tokens.map((t) => t.workspaceId)]);
   for (const id of workspaces) await store.workspaces.ensure(id);
   const platform = await createPlatform(config, store, store.executor, clock);

@@ -88,6 +88,7 @@ const envSchema = z.object({
   INTELLIGENT_QUERY_URL: url,
   INTERNAL_SERVICE_SECRET: z.string().min(1).optional(),
   PLATFORM_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  SQLITE_CHECKPOINTER: z.enum(['on', 'off'], { error: 'expected on or off' }).default('on'),
   TRACKING_ENABLED: bool(true),
   /** Public base URL of the tracking routes (/t/...); default: this server's own HTTP address. */
   TRACKING_BASE_URL: url,

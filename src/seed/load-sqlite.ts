@@ -57,7 +57,16 @@ function tunePragmas(db: Database.Database): { wal: boolean; restore: () => void
   const saved = ['synchronous', 'cache_size', 'threads', 'temp_store'].map((name) => [name, Number(db.pragma(name, { simple: true }))] as const);
   const journal = String(db.pragma('journal_mode', { simple: true })).toLowerCase();
   // Leaving WAL needs exclusive access; with other connections open SQLite stays in WAL.
-  const switched = journal === 'wal' && String(db.pragma('journal_mode = TRUNCATE', { simple: true })).toLowerCase() !== 'wal';
+  // (The WAL checkpointer's connection is one: its checkpoint may even make the switch fail as busy.)
+  const leaveWal = (): boolean => {
+    try {
+      return String(db.pragma('journal_mode = TRUNCATE', { simple: true })).toLowerCase() !== 'wal';
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_BUSY') return false;
+      throw err;
+    }
+  };
+  const switched = journal === 'wal' && leaveWal();
   db.pragma('synchronous = OFF');
   db.pragma('cache_size = -32768');
   db.pragma(`threads = ${Math.min(4, availableParallelism())}`);

@@ -16,8 +16,10 @@ import { loadSqlite } from './load-sqlite.js';
 export async function loadSeed(x: Executor, spec: SeedSpec, opts: LoadOptions = {}): Promise<LoadResult> {
   const raw = x.raw;
   if (raw.dialect === 'postgres') return loadPg(raw.sql, spec, opts);
-  // Holding the executor's queue keeps other store calls from interleaving with the batches.
-  return x.run(() => loadSqlite(raw.db, spec, opts));
+  // Holding the executor's queue keeps other store calls from interleaving with the batches; alone,
+  // the load can leave WAL mode for its duration (faster), which needs the only open connection.
+  const load = () => x.run(() => loadSqlite(raw.db, spec, opts));
+  return x.alone ? x.alone(load) : load();
 }
 
 export type { LoadOptions, LoadResult } from './load-common.js';

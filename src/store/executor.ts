@@ -37,6 +37,11 @@ export interface Executor {
   exec(db: Db, query: SQL): Promise<void>;
   /** Runs `fn` in one transaction; a throw rolls everything back. */
   tx<T>(fn: (db: Db) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` while no other connection of ours has the database open (SQLite: the background
+   * checkpointer steps aside), e.g. for a bulk load that changes the journal mode.
+   */
+  alone?<T>(fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 

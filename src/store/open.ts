@@ -42,6 +42,8 @@ export interface OpenStoreOptions {
   migrate?: boolean;
   /** PostgreSQL pool size (default 10). */
   poolSize?: number;
+  /** SQLite: checkpoint the WAL from a background thread (default true; see checkpointer.ts). */
+  backgroundCheckpoints?: boolean;
 }
 
 export interface OpenedStore extends Store {
@@ -51,7 +53,7 @@ export interface OpenedStore extends Store {
 /** Opens the configured database, applies migrations, and returns the Store over it. */
 export async function openStore(opts: OpenStoreOptions): Promise<OpenedStore> {
   const target = parseDatabaseUrl(opts.databaseUrl);
-  const executor = target.dialect === 'sqlite' ? openSqlite(target.path) : await openPg(target.url, opts);
+  const executor = target.dialect === 'sqlite' ? openSqlite(target.path, opts.backgroundCheckpoints ?? true) : await openPg(target.url, opts);
   if (opts.migrate !== false) await migrateExecutorTarget(executor, target, opts.log);
   return {
     dialect: executor.dialect,
@@ -77,7 +79,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<OpenedStore> {
   };
 }
 
-function openSqlite(path: string): Executor {
+function openSqlite(path: string, backgroundCheckpoints: boolean): Executor {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const raw = new Database(path);
   raw.pragma('journal_mode = WAL');
@@ -91,11 +93,18 @@ function openSqlite(path: string): Executor {
   raw.pragma('busy_timeout = 5000');
   raw.pragma('foreign_keys = OFF');
   const executor = sqliteExecutor(drizzleSqlite({ client: raw }), raw);
-  // SQLITE_CHECKPOINTER=off keeps checkpoints in the writer (SQLite's own automatic ones).
-  if (path === ':memory:' || process.env.SQLITE_CHECKPOINTER === 'off') return executor;
-  const checkpointer = startCheckpointer(path);
+  if (path === ':memory:' || !backgroundCheckpoints) return executor;
+  let checkpointer = startCheckpointer(path);
   return {
     ...executor,
+    alone: async (fn) => {
+      await checkpointer.stop();
+      try {
+        return await fn();
+      } finally {
+        checkpointer = startCheckpointer(path);
+      }
+    },
     close: async () => {
       await checkpointer.stop();
       await executor.close();
