@@ -163,6 +163,9 @@ async function story(
   say(`   the same call again schedules nothing new (created: ${String(again.created)})`);
   const sent = JSON.parse(await client.readResource(`campaign://${campaign.id}`)) as { campaign: { status: string; credits_spent: number }; counters: Record<string, number> };
   say(`   campaign ${sent.campaign.status}: ${JSON.stringify(sent.counters)}, ${sent.campaign.credits_spent} credits spent`);
+  const metrics = await client.callTool('get_metrics', { campaign_id: campaign.id, trend: 'none' });
+  say('   get_metrics (opens and clicks arrive through the tracking links once `http` serves them):');
+  for (const line of metrics.text.split('\n').slice(1, 9)) say(`     ${line}`);
 
   say();
   say('9. A weekly digest on a cron schedule in the user-facing time zone');
@@ -241,7 +244,7 @@ async function story(
     say(`   an alternate that drops the footer and invents an offer -> ${(injected.structured as { fallback_reason?: string } | undefined)?.fallback_reason ?? injected.text}`);
     say();
   }
-  say('Done. Tracking and experiments arrive with their issues; see the README.');
+  say('Done. Experiments, triggers and the agent arrive with their issues; see the README.');
 }
 
 /** The demo starts from an empty workspace, so it can be run again on the same database. */
