@@ -101,7 +101,9 @@ export function createTracking(deps: { store: Store; clock: Clock; log: Logger; 
     record: (hit) =>
       new Promise<HitResult>((resolve, reject) => {
         queue.push({ hit, at: clock.now(), resolve, reject });
-        running ??= Promise.resolve().then(drain);
+        // After this turn's I/O callbacks (setImmediate), not as a microtask: every request that
+        // arrived in the same turn joins the batch, instead of the first one going alone.
+        running ??= new Promise<void>((done) => setImmediate(() => void drain().then(done)));
       }),
     flush: async () => {
       while (running) await running;
