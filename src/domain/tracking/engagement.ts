@@ -64,8 +64,6 @@ export interface EngagementRepo {
    * kind for its message is (stored or earlier in the batch), whichever process wrote that one.
    */
   record(hits: readonly EngagementHit[]): Promise<RecordedHit[]>;
-  /** Whether the message already has a unique hit of this kind (e.g. an open before a click implies one). */
-  hasUnique(workspaceId: string, messageId: string, kind: EngagementKind): Promise<boolean>;
 }
 
 /** Opens fetched this soon after sending are prefetches (mail proxies, privacy protection), not a person. */

@@ -95,7 +95,6 @@ export function engagementRepo(x: Executor): EngagementRepo {
          SELECT 2 FROM engagement_events WHERE workspace_id = @ws AND message_id = @id AND kind = @kind AND is_first`,
       )
       .pluck();
-    const uniqueFlag = db.prepare(`SELECT 1 AS x FROM engagement_events WHERE workspace_id = ? AND message_id = ? AND kind = ? AND is_unique`).pluck();
     const flags = {
       all: (ws: string, id: string, kind: string): FlagRow[] => {
         const found = flagProbe.all({ ws, id, kind }) as number[];
@@ -118,7 +117,6 @@ export function engagementRepo(x: Executor): EngagementRepo {
           }
           return out;
         }),
-      hasUnique: (ws, messageId, kind) => x.run(async () => uniqueFlag.get(ws, messageId, kind) !== undefined),
       record: (hits) =>
         x.tx(async (): Promise<RecordedHit[]> => {
           if (hits.length === 0) return [];
@@ -148,10 +146,6 @@ export function engagementRepo(x: Executor): EngagementRepo {
         SELECT ${sql.unsafe(TARGET_COLUMNS)}, ${links} AS links FROM messages WHERE workspace_id = ${ws} AND id = ANY(${[...new Set(ids)]}::text[])`;
       for (const r of rows) out.set(r.id, toTarget(ws, r));
       return out;
-    },
-    hasUnique: async (ws, messageId, kind) => {
-      const rows = await sql`SELECT 1 FROM engagement_events WHERE workspace_id = ${ws} AND message_id = ${messageId} AND kind = ${kind} AND is_unique`;
-      return rows.length > 0;
     },
     record: async (hits) => {
       if (hits.length === 0) return [];

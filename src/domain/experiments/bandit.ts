@@ -1,0 +1,108 @@
+/**
+ * Multi-armed bandit allocation and stopping for conversion experiments (Beta-Binomial model of
+ * ./bayes.ts).
+ *
+ * - Batched Thompson sampling (Thompson 1933; Scott, "A modern Bayesian look at the multi-armed
+ *   bandit", Appl. Stochastic Models Bus. Ind. 26, 2010): the next batch of traffic is split in
+ *   proportion to each arm's posterior probability of being best, estimated as the fraction of
+ *   joint posterior draws in which the arm has the largest rate. A floor keeps every arm exploring.
+ * - Value remaining (Scott 2010 §4; Google Analytics Content Experiments, GrowthBook bandits): with
+ *   the champion c = the arm most likely best, per posterior draw compute (max_j p_j − p_c) / p_c,
+ *   the relative lift still possibly left on the table by stopping with c. Its 95th percentile is
+ *   the "potential value remaining"; the experiment may stop once that is below 1% of the
+ *   champion's value.
+ */
+import { invalidInput } from '../errors.js';
+import { type ArmCounts, type PosteriorOptions, posteriorDraws, winsAndLosses } from './bayes.js';
+
+export interface ThompsonOptions extends PosteriorOptions {
+  /** Least weight of any arm (default 0.01); k · minWeight must be ≤ 1. */
+  minWeight?: number;
+}
+
+/**
+ * Enforces a floor on weights summing to 1: arms below the floor are pinned at it and the rest of
+ * the mass is shared among the others in proportion to their raw weights, repeated until no free
+ * arm falls below the floor (water-filling). Result sums to 1 and every entry is ≥ minWeight.
+ */
+export function applyFloor(raw: readonly number[], minWeight: number): number[] {
+  const k = raw.length;
+  if (!(minWeight >= 0 && minWeight * k <= 1 + 1e-12)) {
+    throw invalidInput(`minWeight must be in [0, 1/${k}] for ${k} arms (got ${minWeight})`);
+  }
+  const pinned = new Array<boolean>(k).fill(false);
+  // Each pass pins at least one more arm or stops, so at most k passes. The free arms' shares sum
+  // to 1 − (#pinned)·minWeight ≥ (#free)·minWeight, so they cannot all fall below the floor.
+  for (;;) {
+    const nPinned = pinned.filter(Boolean).length;
+    const nFree = k - nPinned;
+    if (nFree === 0) return new Array<number>(k).fill(1 / k);
+    const rest = 1 - nPinned * minWeight;
+    const freeSum = raw.reduce((s, w, i) => (pinned[i] ? s : s + w), 0);
+    const shares = raw.map((w, i) => (pinned[i] ? minWeight : freeSum > 0 ? (rest * w) / freeSum : rest / nFree));
+    const low = shares.map((w, i) => !pinned[i] && w < minWeight);
+    if (!low.some(Boolean)) return shares;
+    low.forEach((l, i) => {
+      if (l) pinned[i] = true;
+    });
+  }
+}
+
+/**
+ * Batched Thompson sampling weights: P(arm is best) over `draws` (default 10,000) posterior draws,
+ * floored at `minWeight` and renormalized (see applyFloor). Deterministic for a seed.
+ */
+export function thompsonWeights(arms: readonly ArmCounts[], opts: ThompsonOptions = {}): number[] {
+  const { samples, k, draws } = posteriorDraws(arms, { ...opts, draws: opts.draws ?? 10000 });
+  const { chance } = winsAndLosses(samples, k, draws);
+  return applyFloor(chance, opts.minWeight ?? 0.01);
+}
+
+export interface ValueRemainingOptions extends PosteriorOptions {
+  /** Percentile of the relative regret (default 0.95). */
+  quantile?: number;
+}
+
+export interface ValueRemainingResult {
+  /** The `quantile` of (max_j p_j − p_c) / p_c over draws; ≥ 0. */
+  valueRemaining: number;
+  /** Index of the champion c (largest chance to be best). */
+  champion: number;
+  /** Per arm, P(arm is best) over the same draws. */
+  chanceToBeat: number[];
+}
+
+/** Linear-interpolation quantile (Hyndman & Fan type 7, R's default) of a sorted array. */
+function quantileSorted(sorted: Float64Array, q: number): number {
+  const h = (sorted.length - 1) * q;
+  const lo = Math.floor(h);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
+}
+
+/** Potential value remaining (module comment). Deterministic for a seed; default 10,000 draws. */
+export function valueRemaining(arms: readonly ArmCounts[], opts: ValueRemainingOptions = {}): ValueRemainingResult {
+  const q = opts.quantile ?? 0.95;
+  if (!(q >= 0 && q <= 1)) throw invalidInput(`quantile must be in [0, 1] (got ${q})`);
+  const { samples, k, draws } = posteriorDraws(arms, { ...opts, draws: opts.draws ?? 10000 });
+  const { chance } = winsAndLosses(samples, k, draws);
+  let champion = 0;
+  for (let i = 1; i < k; i++) if (chance[i]! > chance[champion]!) champion = i;
+  const regret = new Float64Array(draws);
+  for (let d = 0; d < draws; d++) {
+    const off = d * k;
+    let max = -Infinity;
+    for (let i = 0; i < k; i++) max = Math.max(max, samples[off + i]!);
+    const pc = samples[off + champion]!;
+    // pc = 0 only if the Beta sampler underflows; the regret is then unbounded.
+    regret[d] = max === pc ? 0 : pc > 0 ? (max - pc) / pc : Number.POSITIVE_INFINITY;
+  }
+  regret.sort();
+  return { valueRemaining: quantileSorted(regret, q), champion, chanceToBeat: chance };
+}
+
+/** Stop when the potential value remaining is below `threshold` (default 1% of the champion). */
+export function shouldStop(result: ValueRemainingResult | number, threshold = 0.01): boolean {
+  const v = typeof result === 'number' ? result : result.valueRemaining;
+  return v < threshold;
+}

@@ -1,0 +1,331 @@
+/**
+ * Frequentist A/B test statistics for campaign experiments: a two-proportion test with the
+ * Newcombe hybrid score interval, Welch's t-test for revenue per recipient, Benjamini–Hochberg
+ * false-discovery-rate control across several comparisons, and sample size / duration planning.
+ *
+ * Convention: arm 1 is the control (A) and arm 2 the variant (B); every `diff` is arm 2 − arm 1,
+ * so a positive diff means the variant did better. Swapping the arms negates diff and the interval
+ * and leaves the p-value unchanged.
+ *
+ * Distributions. Only the normal quantile, betaln, gammaln and hyp2f1 from @stdlib are installed
+ * (no normal CDF, erf/erfc, Student t CDF or t quantile), so:
+ *   - the normal upper tail Φ(−x) is obtained by inverting the installed normal quantile (Newton
+ *     iterations on ln p, see `normalUpperTail`);
+ *   - the Student t tail is the regularized incomplete beta function, written with the Gauss
+ *     hypergeometric function (hyp2f1) and betaln (see `studentTTwoSidedP`);
+ *   - the Student t quantile is found by bisection on that tail.
+ */
+import betaln from '@stdlib/math-base-special-betaln';
+import hyp2f1 from '@stdlib/math-base-special-hyp2f1';
+import quantile from '@stdlib/stats-base-dists-normal-quantile';
+import { invalidInput } from '../errors.js';
+import { wilson } from '../metrics/rates.js';
+
+// ---------------------------------------------------------------------------------------------
+// Distribution helpers
+// ---------------------------------------------------------------------------------------------
+
+const LN_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+
+/** ln φ(z) for the standard normal density. */
+const logNormalPdf = (z: number): number => -0.5 * z * z - LN_SQRT_2PI;
+
+/**
+ * Standard normal upper tail Q(x) = Φ(−x) = 1 − Φ(x).
+ *
+ * Computed by inverting the installed quantile Φ⁻¹ (@stdlib/stats-base-dists-normal-quantile):
+ * for x > 0 we solve Φ⁻¹(e^u) = −x for u = ln p by Newton's method. With q = Φ⁻¹(e^u),
+ * d q / d u = e^u / φ(q), so the step is  u ← u − (q + x)·φ(q)/e^u  (done in logs). Working in
+ * ln p keeps full relative precision in the far tail (p down to ~1e−300). Starting point: the
+ * Mills-ratio bounds φ(x)·x/(x²+1) ≤ Q(x) ≤ φ(x)/x (Gordon 1941), or a linear guess for x < 1.
+ * Q(−x) = 1 − Q(x).
+ */
+export function normalUpperTail(x: number): number {
+  if (Number.isNaN(x)) return Number.NaN;
+  if (x === 0) return 0.5;
+  if (x < 0) return 1 - normalUpperTail(-x);
+  if (x > 38) return 0; // Q(38) ≈ 2.9e−316: below the normal doubles' useful range.
+  let u = x < 1 ? Math.log(0.5 - 0.3413 * x) : logNormalPdf(x) - Math.log(x) + 0.5 * Math.log((x * x) / (x * x + 1));
+  for (let i = 0; i < 60; i++) {
+    const q = quantile(Math.exp(u), 0, 1);
+    const step = (q + x) * Math.exp(logNormalPdf(q) - u);
+    let next = u - step;
+    if (next > Math.log(0.5)) next = 0.5 * (u + Math.log(0.5)); // stay in the lower half (q < 0)
+    const done = Math.abs(next - u) <= 1e-15 * Math.max(1, Math.abs(u));
+    u = next;
+    if (done) break;
+  }
+  return Math.exp(u);
+}
+
+/** Standard normal CDF Φ(x) = Q(−x); see `normalUpperTail`. */
+export const normalCdf = (x: number): number => normalUpperTail(-x);
+
+/**
+ * Regularized incomplete beta I_x(a, b) through the hypergeometric function (DLMF 8.17.8):
+ *   I_x(a, b) = x^a (1 − x)^b / (a·B(a, b)) · ₂F₁(a + b, 1; a + 1; x),
+ * a series of positive terms. Used for x below the mean (a+1)/(a+b+2); above it the symmetry
+ * I_x(a, b) = 1 − I_{1−x}(b, a) is applied so the series argument stays small (Numerical Recipes
+ * §6.4 uses the same switch for its continued fraction).
+ */
+function regularizedBeta(x: number, a: number, b: number): number {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  if (x > (a + 1) / (a + b + 2)) return 1 - regularizedBeta(1 - x, b, a);
+  const logPrefactor = a * Math.log(x) + b * Math.log1p(-x) - Math.log(a) - betaln(a, b);
+  const v = Math.exp(logPrefactor) * hyp2f1(a + b, 1, a + 1, x);
+  return Math.min(1, Math.max(0, v));
+}
+
+/**
+ * Two-sided Student t tail P(|T_ν| ≥ |t|) = I_{ν/(ν+t²)}(ν/2, 1/2) (Abramowitz & Stegun 26.7.1 /
+ * DLMF 8.17(ii)); computed with `regularizedBeta`. For ν = ∞ it is the normal 2·Q(|t|).
+ */
+export function studentTTwoSidedP(t: number, df: number): number {
+  if (Number.isNaN(t) || !(df > 0)) return Number.NaN;
+  if (!Number.isFinite(df)) return Math.min(1, 2 * normalUpperTail(Math.abs(t)));
+  if (!Number.isFinite(t)) return 0;
+  return regularizedBeta(df / (df + t * t), df / 2, 0.5);
+}
+
+/** Student t CDF P(T_ν ≤ t), from the two-sided tail. */
+export function studentTCdf(t: number, df: number): number {
+  const tail = studentTTwoSidedP(t, df) / 2;
+  return t >= 0 ? 1 - tail : tail;
+}
+
+/**
+ * Student t quantile t_{p, ν} for p in (0, 1): bisection on `studentTTwoSidedP`, which decreases
+ * in |t|. The bracket starts at the normal quantile (|t_{p,ν}| ≥ |z_p| for p > 1/2) and doubles.
+ */
+export function studentTQuantile(p: number, df: number): number {
+  if (!(p > 0 && p < 1) || !(df > 0)) return Number.NaN;
+  if (p === 0.5) return 0;
+  if (p < 0.5) return -studentTQuantile(1 - p, df);
+  const z = quantile(p, 0, 1);
+  if (!Number.isFinite(df)) return z;
+  const target = 2 * (1 - p);
+  let lo = z;
+  let hi = Math.max(2 * z, 1);
+  while (studentTTwoSidedP(hi, df) > target && hi < 1e300) {
+    lo = hi;
+    hi *= 2;
+  }
+  for (let i = 0; i < 200 && hi - lo > 1e-13 * hi; i++) {
+    const mid = 0.5 * (lo + hi);
+    if (studentTTwoSidedP(mid, df) > target) lo = mid;
+    else hi = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+function checkAlpha(alpha: number): void {
+  if (!(alpha > 0 && alpha < 1)) throw invalidInput(`alpha must be in (0, 1), got ${alpha}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Two proportions
+// ---------------------------------------------------------------------------------------------
+
+export interface TwoProportionResult {
+  /** p2 − p1; null when either arm has no trials. */
+  diff: number | null;
+  /** Pooled z statistic; null when undefined (an empty arm, or a pooled rate of 0 or 1). */
+  z: number | null;
+  /** Two-sided p-value of the pooled z test; null when z is. */
+  pValue: number | null;
+  /** Newcombe hybrid score interval for p2 − p1 at level 1 − alpha; null when an arm is empty. */
+  ci: [number, number] | null;
+  /** pValue < alpha (false when pValue is null). */
+  significant: boolean;
+}
+
+/**
+ * Compare two conversion rates p1 = x1/n1 (control) and p2 = x2/n2 (variant).
+ *
+ * Test (pooled two-proportion z test, equivalent to Pearson's χ² without continuity correction:
+ * z² = χ²; Fleiss, Levin & Paik 2003, §2.3):
+ *   p̄ = (x1 + x2)/(n1 + n2),  z = (p2 − p1) / sqrt(p̄(1 − p̄)(1/n1 + 1/n2)),  p = 2·Q(|z|).
+ *
+ * Interval (Newcombe 1998, "Interval estimation for the difference between independent
+ * proportions", Statistics in Medicine 17:873–890, method 10, the hybrid score interval): with
+ * Wilson score intervals [l1, u1] for p1 and [l2, u2] for p2 at the same level,
+ *   low  = (p2 − p1) − sqrt((p2 − l2)² + (u1 − p1)²)
+ *   high = (p2 − p1) + sqrt((u2 − p2)² + (p1 − l1)²)
+ * It is defined for rates of 0 or 1 and stays within [−1, 1].
+ */
+export function twoProportionTest(x1: number, n1: number, x2: number, n2: number, opts: { alpha?: number } = {}): TwoProportionResult {
+  const alpha = opts.alpha ?? 0.05;
+  checkAlpha(alpha);
+  for (const [name, x, n] of [
+    ['arm 1', x1, n1],
+    ['arm 2', x2, n2],
+  ] as const) {
+    if (!Number.isInteger(x) || !Number.isInteger(n) || n < 0 || x < 0 || x > n) {
+      throw invalidInput(`${name}: need integer counts with 0 ≤ successes ≤ trials, got ${x}/${n}`);
+    }
+  }
+  if (n1 === 0 || n2 === 0) return { diff: null, z: null, pValue: null, ci: null, significant: false };
+
+  const p1 = x1 / n1;
+  const p2 = x2 / n2;
+  const diff = p2 - p1;
+
+  const pooled = (x1 + x2) / (n1 + n2);
+  const se = Math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2));
+  const z = se > 0 ? diff / se : null;
+  const pValue = z === null ? null : Math.min(1, 2 * normalUpperTail(Math.abs(z)));
+
+  const zc = quantile(1 - alpha / 2, 0, 1);
+  const w1 = wilson(x1, n1, zc);
+  const w2 = wilson(x2, n2, zc);
+  // n > 0 here, so the Wilson bounds are numbers.
+  const l1 = w1.low!;
+  const u1 = w1.high!;
+  const l2 = w2.low!;
+  const u2 = w2.high!;
+  const low = diff - Math.sqrt((p2 - l2) ** 2 + (u1 - p1) ** 2);
+  const high = diff + Math.sqrt((u2 - p2) ** 2 + (p1 - l1) ** 2);
+  const ci: [number, number] = [Math.max(-1, low), Math.min(1, high)];
+
+  return { diff, z, pValue, ci, significant: pValue !== null && pValue < alpha };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Welch t-test
+// ---------------------------------------------------------------------------------------------
+
+export interface SampleSummary {
+  mean: number;
+  /** Sample variance (n − 1 denominator). */
+  variance: number;
+  n: number;
+}
+
+export interface WelchResult {
+  /** b.mean − a.mean. */
+  diff: number;
+  /** Null when undefined (both standard errors zero, or an arm with n < 2). */
+  t: number | null;
+  /** Welch–Satterthwaite degrees of freedom; null when undefined. */
+  df: number | null;
+  /** Two-sided p-value; null when t is. */
+  pValue: number | null;
+  /** diff ± t_{1−α/2, df}·SE; null when df is undefined. */
+  ci: [number, number] | null;
+  significant: boolean;
+}
+
+/**
+ * Welch's unequal-variance t-test for a difference in means, e.g. revenue per recipient (arm a
+ * control, arm b variant), from per-arm summaries.
+ *
+ * Welch (1947), "The generalization of 'Student's' problem when several different population
+ * variances are involved", Biometrika 34:28–35; Satterthwaite (1946) for the degrees of freedom:
+ *   vA = sA²/nA, vB = sB²/nB,  SE = sqrt(vA + vB),  t = (x̄B − x̄A)/SE,
+ *   ν = (vA + vB)² / (vA²/(nA − 1) + vB²/(nB − 1)),
+ *   p = P(|T_ν| ≥ |t|),  CI = (x̄B − x̄A) ± t_{1−α/2, ν}·SE.
+ * Revenue per recipient is heavily skewed (most recipients spend 0); the t approximation relies on
+ * the central limit theorem, so it wants arms of at least a few hundred recipients.
+ */
+export function welchTTest(a: SampleSummary, b: SampleSummary, opts: { alpha?: number } = {}): WelchResult {
+  const alpha = opts.alpha ?? 0.05;
+  checkAlpha(alpha);
+  for (const [name, s] of [
+    ['a', a],
+    ['b', b],
+  ] as const) {
+    if (!Number.isFinite(s.mean) || !(s.variance >= 0) || !Number.isFinite(s.variance) || !(s.n >= 0)) {
+      throw invalidInput(`sample ${name}: need a finite mean, a finite variance ≥ 0 and n ≥ 0`);
+    }
+  }
+  const diff = b.mean - a.mean;
+  const none: WelchResult = { diff, t: null, df: null, pValue: null, ci: null, significant: false };
+  if (a.n < 2 || b.n < 2) return none;
+  const va = a.variance / a.n;
+  const vb = b.variance / b.n;
+  const se2 = va + vb;
+  if (!(se2 > 0)) return none;
+  const se = Math.sqrt(se2);
+  const t = diff / se;
+  const df = (se2 * se2) / ((va * va) / (a.n - 1) + (vb * vb) / (b.n - 1));
+  const pValue = studentTTwoSidedP(t, df);
+  const half = studentTQuantile(1 - alpha / 2, df) * se;
+  return { diff, t, df, pValue, ci: [diff - half, diff + half], significant: pValue < alpha };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Multiple comparisons
+// ---------------------------------------------------------------------------------------------
+
+export interface BhResult {
+  /** Per input p-value: rejected at FDR level q. */
+  rejected: boolean[];
+  /** BH-adjusted p-values (q-values), in input order. */
+  adjusted: number[];
+}
+
+/**
+ * Benjamini–Hochberg step-up procedure (Benjamini & Hochberg 1995, "Controlling the false
+ * discovery rate", JRSS B 57:289–300). With the m p-values sorted p_(1) ≤ … ≤ p_(m), reject
+ * H_(1..k) for the largest k with p_(k) ≤ k·q/m. Adjusted p-values (as R's p.adjust "BH"):
+ *   p̃_(i) = min_{j ≥ i} min(1, m·p_(j)/j),
+ * monotone in the rank; H_i is rejected iff p̃_i ≤ q. Controls the FDR at q for independent or
+ * positively dependent tests.
+ */
+export function benjaminiHochberg(pValues: readonly number[], q = 0.05): BhResult {
+  if (!(q > 0 && q < 1)) throw invalidInput(`q must be in (0, 1), got ${q}`);
+  pValues.forEach((p, i) => {
+    if (!(p >= 0 && p <= 1)) throw invalidInput(`p-value ${i} must be in [0, 1], got ${p}`);
+  });
+  const m = pValues.length;
+  const order = pValues.map((p, i) => ({ p, i })).sort((x, y) => x.p - y.p || x.i - y.i);
+  const adjusted = new Array<number>(m).fill(1);
+  let running = 1;
+  for (let k = m - 1; k >= 0; k--) {
+    const { p, i } = order[k]!;
+    running = Math.min(running, (m * p) / (k + 1));
+    adjusted[i] = Math.min(1, running);
+  }
+  return { rejected: adjusted.map((p) => p <= q), adjusted };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Planning
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Recipients per arm to detect an absolute lift `mde` over a baseline rate p1 with a pooled
+ * two-proportion z test (Fleiss, Levin & Paik 2003, Statistical Methods for Rates and
+ * Proportions, 3rd ed., eq. 4.14, without the continuity correction):
+ *   p2 = p1 + mde,  p̄ = (p1 + p2)/2,
+ *   n = [ z_{1−α/2}·sqrt(2·p̄(1 − p̄)) + z_{1−β}·sqrt(p1(1 − p1) + p2(1 − p2)) ]² / mde²,
+ * rounded up; z_{1−α} replaces z_{1−α/2} when one-sided. Example: p1 = 0.10, mde = 0.05, α = 0.05
+ * two-sided, power 0.8 → 686 per arm.
+ */
+export function sampleSizePerArm(baseline: number, mde: number, opts: { alpha?: number; power?: number; twoSided?: boolean } = {}): number {
+  const alpha = opts.alpha ?? 0.05;
+  const power = opts.power ?? 0.8;
+  const twoSided = opts.twoSided ?? true;
+  checkAlpha(alpha);
+  if (!(power > 0 && power < 1)) throw invalidInput(`power must be in (0, 1), got ${power}`);
+  if (!(baseline > 0 && baseline < 1)) throw invalidInput(`baseline rate must be in (0, 1), got ${baseline}`);
+  const p2 = baseline + mde;
+  if (mde === 0 || !Number.isFinite(mde) || !(p2 > 0 && p2 < 1)) {
+    throw invalidInput(`mde must be non-zero with baseline + mde in (0, 1), got ${mde}`, 'mde is an absolute difference, e.g. 0.005 for half a point');
+  }
+  const za = quantile(twoSided ? 1 - alpha / 2 : 1 - alpha, 0, 1);
+  const zb = quantile(power, 0, 1);
+  const pbar = (baseline + p2) / 2;
+  const num = za * Math.sqrt(2 * pbar * (1 - pbar)) + zb * Math.sqrt(baseline * (1 - baseline) + p2 * (1 - p2));
+  // Guard against 686.0000000001 from rounding before ceil.
+  return Math.ceil((num * num) / (mde * mde) - 1e-9);
+}
+
+/** Days to reach nPerArm recipients in each of `arms` arms: ⌈nPerArm·arms / dailyTraffic⌉. */
+export function durationDays(nPerArm: number, arms: number, dailyTraffic: number): number {
+  if (!(nPerArm >= 0) || !Number.isFinite(nPerArm)) throw invalidInput(`nPerArm must be ≥ 0, got ${nPerArm}`);
+  if (!Number.isInteger(arms) || arms < 1) throw invalidInput(`arms must be an integer ≥ 1, got ${arms}`);
+  if (!(dailyTraffic > 0) || !Number.isFinite(dailyTraffic)) throw invalidInput(`dailyTraffic must be > 0, got ${dailyTraffic}`);
+  return Math.ceil((nPerArm * arms) / dailyTraffic);
+}
