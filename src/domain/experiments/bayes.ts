@@ -149,16 +149,13 @@ function millerSum(a: BetaPrior, b: BetaPrior): number {
 
 /**
  * Exact P(p_b > p_a) for two arms (control `a`, variant `b`) by Evan Miller's closed form (module
- * comment). The sum runs over the variant's posterior α, which must be an integer; if it is not but
- * the control's is, the complement 1 − P(p_a > p_b) is used (the event p_a = p_b has probability 0).
- * Cost is O(α) terms. Result clamped to [0, 1] against rounding.
+ * comment). The sum runs over the variant's posterior α = prior α + successes, so the prior's α
+ * must be an integer (any positive prior β is fine). Cost is O(α) terms. Result clamped to [0, 1]
+ * against rounding.
  */
 export function chanceToBeatControlExact(a: ArmCounts, b: ArmCounts, prior: BetaPrior = UNIFORM_PRIOR): number {
   const pa = posterior(a, prior);
   const pb = posterior(b, prior);
-  let p: number;
-  if (Number.isInteger(pb.alpha)) p = millerSum(pa, pb);
-  else if (Number.isInteger(pa.alpha)) p = 1 - millerSum(pb, pa);
-  else throw invalidInput('the exact formula needs an integer posterior alpha for one of the arms (use an integer prior alpha)');
-  return Math.min(1, Math.max(0, p));
+  if (!Number.isInteger(pb.alpha)) throw invalidInput(`the exact formula needs an integer prior alpha (got ${prior.alpha})`);
+  return Math.min(1, Math.max(0, millerSum(pa, pb)));
 }
