@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyFloor, shouldStop, thompsonWeights, valueRemaining } from '../../src/domain/experiments/bandit.js';
 import { chanceToBeat, chanceToBeatControlExact, type ArmCounts } from '../../src/domain/experiments/bayes.js';
-import { chiSquareSurvival, regularizedUpperGamma, sampleRatioMismatch } from '../../src/domain/experiments/srm.js';
+import { chiSquareSurvival, sampleRatioMismatch } from '../../src/domain/experiments/srm.js';
 
 const arm = (successes: number, trials: number): ArmCounts => ({ successes, trials });
 
@@ -175,10 +175,11 @@ describe('sampleRatioMismatch', () => {
     expect(() => sampleRatioMismatch([1, 2], [1, 0])).toThrow();
   });
 
-  it('incomplete gamma agrees with closed forms and χ² tables', () => {
-    for (const x of [0.01, 0.5, 1, 2, 5, 10, 30, 80]) {
-      expect(regularizedUpperGamma(1, x)).toBeCloseTo(Math.exp(-x), 13);
-      expect(regularizedUpperGamma(3, x) / (Math.exp(-x) * (1 + x + (x * x) / 2))).toBeCloseTo(1, 10);
+  it('χ² survival agrees with closed forms and χ² tables', () => {
+    // df = 2: P(χ² ≥ x) = e^{−x/2}; df = 6: e^{−x/2}(1 + x/2 + x²/8).
+    for (const x of [0.01, 0.5, 1, 2, 5, 10, 30]) {
+      expect(chiSquareSurvival(x, 2)).toBeCloseTo(Math.exp(-x / 2), 12);
+      expect(chiSquareSurvival(x, 6) / (Math.exp(-x / 2) * (1 + x / 2 + (x * x) / 8))).toBeCloseTo(1, 8);
     }
     // Upper 5% points of χ² (standard tables).
     expect(chiSquareSurvival(3.841458820694124, 1)).toBeCloseTo(0.05, 10);

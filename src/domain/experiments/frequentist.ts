@@ -7,17 +7,12 @@
  * so a positive diff means the variant did better. Swapping the arms negates diff and the interval
  * and leaves the p-value unchanged.
  *
- * Distributions. Only the normal quantile, betaln, gammaln and hyp2f1 from @stdlib are installed
- * (no normal CDF, erf/erfc, Student t CDF or t quantile), so:
- *   - the normal upper tail Φ(−x) is obtained by inverting the installed normal quantile (Newton
- *     iterations on ln p, see `normalUpperTail`);
- *   - the Student t tail is the regularized incomplete beta function, from its hypergeometric
- *     form with betaln; the installed hyp2f1 fails (NaN) for large degrees of freedom, so the
- *     ₂F₁ is evaluated by its Gauss continued fraction (see `regularizedBeta`);
- *   - the Student t quantile is found by bisection on that tail.
+ * Distributions come from @stdlib: the normal CDF and quantile, the Student t CDF and quantile.
  */
-import betaln from '@stdlib/math-base-special-betaln';
+import normalCdfAt from '@stdlib/stats-base-dists-normal-cdf';
 import quantile from '@stdlib/stats-base-dists-normal-quantile';
+import tCdf from '@stdlib/stats-base-dists-t-cdf';
+import tQuantile from '@stdlib/stats-base-dists-t-quantile';
 import { invalidInput } from '../errors.js';
 import { wilson } from '../metrics/rates.js';
 
@@ -25,132 +20,24 @@ import { wilson } from '../metrics/rates.js';
 // Distribution helpers
 // ---------------------------------------------------------------------------------------------
 
-const LN_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+/** Standard normal upper tail Q(x) = Φ(−x), accurate far into the tail (@stdlib evaluates it through erfc). */
+export const normalUpperTail = (x: number): number => normalCdfAt(-x, 0, 1);
 
-/** ln φ(z) for the standard normal density. */
-const logNormalPdf = (z: number): number => -0.5 * z * z - LN_SQRT_2PI;
+/** Standard normal CDF Φ(x). */
+export const normalCdf = (x: number): number => normalCdfAt(x, 0, 1);
 
-/**
- * Standard normal upper tail Q(x) = Φ(−x) = 1 − Φ(x).
- *
- * No normal CDF (nor erf/erfc) is installed, so Q is obtained by inverting the installed quantile
- * Φ⁻¹ (@stdlib/stats-base-dists-normal-quantile): for x > 0 we solve Φ⁻¹(e^u) = −x for u = ln p by
- * Newton's method. With q = Φ⁻¹(e^u), dq/du = e^u/φ(q), so the step is u ← u − (q + x)·φ(q)/e^u.
- * The installed quantile evaluates −√2·erfinv(2p − 1), so its input carries an absolute error of
- * ~1.1e−16 and the inverted p a relative error of ~1e−16/p (≈ 4e−5 at x = 7, p ≈ 1e−12); it
- * returns −∞ below p ≈ 1e−16. Beyond x = 7.3 we therefore use Gordon's (1941) lower bound
- *   Q(x) ≥ φ(x)·x/(x² + 1),  with  Q(x) ≤ φ(x)/x,
- * whose relative error is below 2/x⁴ < 7e−4 there (only p-values below 3e−13 are affected).
- * Q(−x) = 1 − Q(x).
- */
-export function normalUpperTail(x: number): number {
-  if (Number.isNaN(x)) return Number.NaN;
-  if (x === 0) return 0.5;
-  if (x < 0) return 1 - normalUpperTail(-x);
-  if (x > 7.3) return Math.exp(logNormalPdf(x) + Math.log(x / (x * x + 1)));
-  // Start: linear guess below 1, else the geometric mean of the Gordon bounds.
-  let u = x < 1 ? Math.log(0.5 - 0.3413 * x) : logNormalPdf(x) - Math.log(x) + 0.5 * Math.log((x * x) / (x * x + 1));
-  for (let i = 0; i < 60; i++) {
-    const q = quantile(Math.exp(u), 0, 1);
-    const step = (q + x) * Math.exp(logNormalPdf(q) - u);
-    let next = u - step;
-    if (next > Math.log(0.5)) next = 0.5 * (u + Math.log(0.5)); // stay in the lower half (q < 0)
-    const done = Math.abs(next - u) <= 1e-15 * Math.max(1, Math.abs(u));
-    u = next;
-    if (done) break;
-  }
-  return Math.exp(u);
-}
-
-/** Standard normal CDF Φ(x) = Q(−x); see `normalUpperTail`. */
-export const normalCdf = (x: number): number => normalUpperTail(-x);
-
-/**
- * Regularized incomplete beta I_x(a, b), from its hypergeometric form (DLMF 8.17.8)
- *   I_x(a, b) = x^a (1 − x)^b / (a·B(a, b)) · ₂F₁(a + b, 1; a + 1; x),
- * with the prefactor from the installed betaln. The installed @stdlib hyp2f1 (0.1.1) returns NaN
- * for the large parameters Welch degrees of freedom produce (e.g. ₂F₁(500000.5, 1; 500001; 0.999)
- * and ₂F₁(10000.5, 1; 10001; 0.99955)), so the ₂F₁ ratio is evaluated by its Gauss continued
- * fraction, which is the standard incomplete-beta continued fraction (DLMF 8.17.22; Numerical
- * Recipes 3rd ed. §6.4 "betacf", modified Lentz evaluation). It converges quickly for
- * x < (a+1)/(a+b+2); above that the symmetry I_x(a, b) = 1 − I_{1−x}(b, a) is used. The tests
- * check it against hyp2f1 where hyp2f1 is finite and against closed forms for ν = 1, 2.
- */
-export function regularizedBeta(x: number, a: number, b: number): number {
-  if (Number.isNaN(x) || !(a > 0) || !(b > 0)) return Number.NaN;
-  if (x <= 0) return 0;
-  if (x >= 1) return 1;
-  if (x > (a + 1) / (a + b + 2)) return 1 - regularizedBeta(1 - x, b, a);
-  const logPrefactor = a * Math.log(x) + b * Math.log1p(-x) - betaln(a, b);
-  const v = (Math.exp(logPrefactor) * betaContinuedFraction(x, a, b)) / a;
-  return Math.min(1, Math.max(0, v));
-}
-
-/** The continued fraction of DLMF 8.17.22 (modified Lentz); equals ₂F₁(a + b, 1; a + 1; x). */
-function betaContinuedFraction(x: number, a: number, b: number): number {
-  const TINY = 1e-300;
-  const EPS = 1e-16;
-  const fix = (v: number) => (Math.abs(v) < TINY ? TINY : v);
-  let c = 1;
-  let d = 1 / fix(1 - ((a + b) * x) / (a + 1));
-  let h = d;
-  for (let m = 1; m <= 100000; m++) {
-    const m2 = 2 * m;
-    let aa = (m * (b - m) * x) / ((a - 1 + m2) * (a + m2));
-    d = 1 / fix(1 + aa * d);
-    c = fix(1 + aa / c);
-    h *= d * c;
-    aa = (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + 1 + m2));
-    d = 1 / fix(1 + aa * d);
-    c = fix(1 + aa / c);
-    const del = d * c;
-    h *= del;
-    if (Math.abs(del - 1) < EPS) break;
-  }
-  return h;
-}
-
-/**
- * Two-sided Student t tail P(|T_ν| ≥ |t|) = I_{ν/(ν+t²)}(ν/2, 1/2) (Abramowitz & Stegun 26.7.1 /
- * DLMF 8.17(ii)); computed with `regularizedBeta`. For ν = ∞ it is the normal 2·Q(|t|).
- */
+/** Two-sided Student t tail P(|T_ν| ≥ |t|) = 2·F_ν(−|t|); ν = ∞ is the normal. */
 export function studentTTwoSidedP(t: number, df: number): number {
   if (Number.isNaN(t) || !(df > 0)) return Number.NaN;
   if (!Number.isFinite(df)) return Math.min(1, 2 * normalUpperTail(Math.abs(t)));
-  if (!Number.isFinite(t)) return 0;
-  return regularizedBeta(df / (df + t * t), df / 2, 0.5);
+  return Math.min(1, 2 * tCdf(-Math.abs(t), df));
 }
 
-/** Student t CDF P(T_ν ≤ t), from the two-sided tail. */
-export function studentTCdf(t: number, df: number): number {
-  const tail = studentTTwoSidedP(t, df) / 2;
-  return t >= 0 ? 1 - tail : tail;
-}
+/** Student t CDF P(T_ν ≤ t). */
+export const studentTCdf = (t: number, df: number): number => (Number.isFinite(df) ? tCdf(t, df) : normalCdf(t));
 
-/**
- * Student t quantile t_{p, ν} for p in (0, 1): bisection on `studentTTwoSidedP`, which decreases
- * in |t|. The bracket starts at the normal quantile (|t_{p,ν}| ≥ |z_p| for p > 1/2) and doubles.
- */
-export function studentTQuantile(p: number, df: number): number {
-  if (!(p > 0 && p < 1) || !(df > 0)) return Number.NaN;
-  if (p === 0.5) return 0;
-  if (p < 0.5) return -studentTQuantile(1 - p, df);
-  const z = quantile(p, 0, 1);
-  if (!Number.isFinite(df)) return z;
-  const target = 2 * (1 - p);
-  let lo = z;
-  let hi = Math.max(2 * z, 1);
-  while (studentTTwoSidedP(hi, df) > target && hi < 1e300) {
-    lo = hi;
-    hi *= 2;
-  }
-  for (let i = 0; i < 200 && hi - lo > 1e-13 * hi; i++) {
-    const mid = 0.5 * (lo + hi);
-    if (studentTTwoSidedP(mid, df) > target) lo = mid;
-    else hi = mid;
-  }
-  return 0.5 * (lo + hi);
-}
+/** Student t quantile t_{p, ν}. */
+export const studentTQuantile = (p: number, df: number): number => (Number.isFinite(df) ? tQuantile(p, df) : quantile(p, 0, 1));
 
 function checkAlpha(alpha: number): void {
   if (!(alpha > 0 && alpha < 1)) throw invalidInput(`alpha must be in (0, 1), got ${alpha}`);
