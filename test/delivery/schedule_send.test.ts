@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { principal, testApp, type TestApp } from '../helpers/app.js';
 import { dialects, query } from '../helpers/db.js';
 import { jobRunner, type JobRunner } from '../helpers/jobs.js';
-import { connect, type Connected } from '../helpers/mcp.js';
+import { connect } from '../helpers/mcp.js';
 import { addPeople, tierSegment, type Person } from '../helpers/people.js';
 
 const HOUR = 3_600_000;

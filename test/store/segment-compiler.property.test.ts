@@ -11,7 +11,6 @@ import { dialects } from '../helpers/db.js';
 import { evaluate, type RefData } from '../helpers/segment-reference.js';
 
 const NOW = new Date('2026-12-01T12:00:00Z');
-const DAY = 86_400_000;
 const WORKSPACES = ['ws_p0', 'ws_p1', 'ws_p2'];
 const EVENT_TYPES = ['purchase', 'app.open', 'page_view'];
 const LABELS = ['champions', 'at_risk', 'hibernating', 'lost'] as const;

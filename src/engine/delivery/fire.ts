@@ -22,7 +22,8 @@ export interface FirePayload {
   scheduleId: string;
   /** ISO instant of a recurring occurrence; null for one-time schedules. */
   occurrence: string | null;
-  phase?: 'start' | 'partition';
+  /** 'partition' once the ranges are saved (absent: the firing has not cut them yet). */
+  phase?: 'partition';
   /** The ranges' upper bounds, saved before the dispatch jobs are enqueued. */
   bounds?: string[];
 }

@@ -1,5 +1,4 @@
 import { and, asc, count, desc, eq, gt, inArray, lt, lte, sql, type SQL } from 'drizzle-orm';
-import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { DomainError, notFound } from '../../domain/errors.js';
 import { emptySums, type RollupSums } from '../../domain/metrics/rates.js';
 import type { Clock } from '../../domain/ports.js';
