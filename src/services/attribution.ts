@@ -42,12 +42,18 @@ export async function attributeConversions(store: Store, clock: Clock, workspace
     const to = new Date(Math.max(...events.map((e) => e.occurredAt.getTime())));
     const byUser = new Map<string, Touch[]>();
     for (const t of await store.attribution.touches(workspaceId, new Set(events.map((e) => e.userId)), campaignIds, from, to)) {
-      byUser.set(t.userId, [...(byUser.get(t.userId) ?? []), t]);
+      const list = byUser.get(t.userId);
+      if (list) list.push(t);
+      else byUser.set(t.userId, [t]);
     }
-    for (const event of events) {
+    const credits = events.flatMap((event) => {
       const credit = creditedTouch(event, goals, byUser.get(event.userId) ?? []);
-      if (!credit) continue;
-      const target = (await store.engagement.targets(workspaceId, [credit.touch.messageId])).get(credit.touch.messageId);
+      return credit ? [{ event, credit }] : [];
+    });
+    // The credited messages, in one read for the page.
+    const targets = await store.engagement.targets(workspaceId, credits.map((c) => c.credit.touch.messageId), { withLinks: false });
+    for (const { event, credit } of credits) {
+      const target = targets.get(credit.touch.messageId);
       if (!target) continue;
       hits.push({
         id: `cnv_${createHash('sha256').update(`${event.id}\u0000${credit.goal.campaignId}`).digest('hex').slice(0, 32)}`,

@@ -74,10 +74,7 @@ export async function campaignMetrics(ctx: HandlerContext, q: MetricsQuery & { c
     q.groupBy.length > 0 ? read(q.groupBy) : Promise.resolve([]),
     q.trend !== 'none' ? read(['hour']) : Promise.resolve([]),
   ]);
-  const block = (s: RollupSums): MetricsBlock => {
-    const counts = countsOf(s, { includeMachineOpens: q.includeMachineOpens });
-    return { counts, rates: ratesOf(counts) };
-  };
+  const block = blockOf(q);
   const total = totals.reduce((acc, r) => addSums(acc, r), emptySums());
   return {
     scope: 'campaign',
@@ -94,10 +91,7 @@ export async function workspaceMetrics(ctx: HandlerContext, q: MetricsQuery): Pr
   const ws = ctx.workspaceId;
   const attribution = await attributeConversions(ctx.store, ctx.clock, ws);
   const per = await ctx.store.metrics.byCampaign(ws, window(q));
-  const block = (s: RollupSums): MetricsBlock => {
-    const counts = countsOf(s, { includeMachineOpens: q.includeMachineOpens });
-    return { counts, rates: ratesOf(counts) };
-  };
+  const block = blockOf(q);
   const total = per.reduce((acc, r) => addSums(acc, r), emptySums());
   const top = per.map((r) => ({ r, b: block(r) })).sort((a, b) => b.b.counts.sent - a.b.counts.sent || b.b.counts.targeted - a.b.counts.targeted);
   const shown = top.slice(0, q.limit);
@@ -110,6 +104,14 @@ export async function workspaceMetrics(ctx: HandlerContext, q: MetricsQuery): Pr
   const notes = attribution.behind ? [...NOTES, 'Conversion attribution is still catching up with new events: call again for the rest.'] : NOTES;
   return { scope: 'workspace', ...block(total), campaigns, more_campaigns: Math.max(0, top.length - shown.length), notes };
 }
+
+/** Counts and rates of some rollup sums, as the query counts opens. */
+const blockOf =
+  (q: MetricsQuery) =>
+  (s: RollupSums): MetricsBlock => {
+    const counts = countsOf(s, { includeMachineOpens: q.includeMachineOpens });
+    return { counts, rates: ratesOf(counts) };
+  };
 
 function window(q: MetricsQuery) {
   return { ...(q.since ? { since: q.since } : {}), ...(q.until ? { until: q.until } : {}) };
