@@ -1,6 +1,7 @@
 /** Every resource template, explicitly. */
 import campaignState from './campaign_state.js';
+import experiment from './experiment.js';
 import template from './template.js';
 import user360 from './user_360.js';
 
-export const resources = [campaignState, template, user360] as const;
+export const resources = [campaignState, experiment, template, user360] as const;

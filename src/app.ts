@@ -8,6 +8,7 @@ import { CHANNELS, type Channel } from './domain/campaign.js';
 import { parseQuietHours } from './domain/delivery/pressure.js';
 import { SCOPES, type Clock, type Logger, type Principal } from './domain/ports.js';
 import { DEFAULT_PRICES, deliveryHandlers } from './engine/delivery/index.js';
+import { experimentHandlers } from './engine/experiments.js';
 import { createRateGate } from './engine/delivery/rate-limit.js';
 import type { JobHandler } from './engine/worker.js';
 import { createPlatform } from './platform/index.js';
@@ -19,7 +20,7 @@ import { openStore, type OpenedStore } from './store/open.js';
 export interface App {
   ctx: AppContext;
   store: OpenedStore;
-  /** The job handlers a worker runs (sends); empty when SENDS_ENABLED is false, so nothing goes out. */
+  /** The job handlers a worker runs (sends, experiment looks); empty when SENDS_ENABLED is false, so nothing goes out. */
   jobHandlers: Record<string, JobHandler>;
   /** How long a worker's claim on a job lasts without renewal (JOB_LEASE_MS). */
   jobLeaseMs: number;
@@ -46,7 +47,9 @@ export async function buildApp(config: Config, deps: { log: Logger; clock?: Cloc
     tracking,
   };
   const jobHandlers = config.SENDS_ENABLED
-    ? deliveryHandlers({
+    ? {
+      ...experimentHandlers({ store, clock, log: deps.log }),
+      ...deliveryHandlers({
         store,
         clock,
         log: deps.log,
@@ -59,7 +62,8 @@ export async function buildApp(config: Config, deps: { log: Logger; clock?: Cloc
         tracking,
         // Long enough that no live worker can still be inside its provider call for the row.
         staleAfterMs: Math.max(config.SEND_RECOVERY_AFTER_MS, 2 * config.PLATFORM_TIMEOUT_MS),
-      })
+      }),
+    }
     : {};
   return { ctx, store, jobHandlers, jobLeaseMs: config.JOB_LEASE_MS, close: () => store.close() };
 }

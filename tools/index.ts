@@ -2,6 +2,7 @@
 import cancelSchedule from './cancel_schedule.js';
 import createCampaign from './create_campaign.js';
 import createTemplate from './create_template.js';
+import decideExperiment from './decide_experiment.js';
 import defineSegment from './define_segment.js';
 import defineSegmentNl from './define_segment_nl.js';
 import getMetrics from './get_metrics.js';
@@ -16,6 +17,7 @@ import personalizeMessage from './personalize_message.js';
 import previewSegment from './preview_segment.js';
 import previewTemplate from './preview_template.js';
 import refreshScores from './refresh_scores.js';
+import runAbTest from './run_ab_test.js';
 import scheduleSend from './schedule_send.js';
 import updateCampaignStatus from './update_campaign_status.js';
 import updateSuppression from './update_suppression.js';
@@ -35,6 +37,8 @@ export const tools = [
   cancelSchedule,
   listScheduledSends,
   getMetrics,
+  runAbTest,
+  decideExperiment,
   updateSuppression,
   createTemplate,
   updateTemplate,

@@ -2,6 +2,7 @@
  * The ports a handler may use. Implementations live in src/store, src/platform and src/server;
  * tools and resources import only these types.
  */
+import type { ExperimentRepo } from './experiments/repo.js';
 import type { AttributionRepo } from './metrics/attribution.js';
 import type { MetricsRepo } from './metrics/repo.js';
 import type { EngagementRepo, TrackingKeyRepo } from './tracking/engagement.js';
@@ -137,5 +138,6 @@ export interface Store {
   readonly trackingKeys: TrackingKeyRepo;
   readonly metrics: MetricsRepo;
   readonly attribution: AttributionRepo;
+  readonly experiments: ExperimentRepo;
   close(): Promise<void>;
 }

@@ -3,6 +3,10 @@
  * from the rollups the database keeps, optionally by variant and channel, over time, or for the
  * members of one segment (the one part computed from raw rows).
  */
+import { lookAt } from './experiments.js';
+import type { Analysis } from '../domain/experiments/analysis.js';
+import type { ExperimentView } from '../views/experiment.js';
+import { analysisTable, toExperimentView } from '../views/experiment.js';
 import { DateTime } from 'luxon';
 import type { Campaign } from '../domain/campaign.js';
 import { notFound } from '../domain/errors.js';
@@ -47,6 +51,7 @@ export interface CampaignMetrics extends MetricsBlock {
   groups: Array<MetricsBlock & { variant_id?: string; variant_key?: string; channel?: string }>;
   trend: TrendPoint[];
   segment: (MetricsBlock & { segment_id: string; name: string }) | null;
+  experiment: { experiment: ExperimentView; analysis: Analysis; summary: string } | null;
   notes: string[];
 }
 
@@ -83,8 +88,17 @@ export async function campaignMetrics(ctx: HandlerContext, q: MetricsQuery & { c
     groups: groups(campaign, grouped, q.groupBy).map(({ key, sums }) => ({ ...key, ...block(sums) })),
     trend: q.trend === 'none' ? [] : trend(hourly, q.trend, q.timeZone, q.includeMachineOpens),
     segment: q.segmentId ? await segmentBlock(ctx, campaign, { ...q, segmentId: q.segmentId }, block) : null,
+    experiment: await experimentBlock(ctx, campaign.id),
     notes: attribution?.behind ? [...NOTES, 'Conversion attribution is still catching up with new events: call again for the rest.'] : NOTES,
   };
+}
+
+/** The campaign's experiment at this moment (an ad-hoc look: it changes nothing). */
+async function experimentBlock(ctx: HandlerContext, campaignId: string): Promise<CampaignMetrics['experiment']> {
+  const e = await ctx.store.experiments.forCampaign(ctx.workspaceId, campaignId);
+  if (!e) return null;
+  const { analysis } = await lookAt(ctx, ctx.workspaceId, e, false);
+  return { experiment: toExperimentView(e), analysis, summary: analysisTable(e, analysis) };
 }
 
 export async function workspaceMetrics(ctx: HandlerContext, q: MetricsQuery): Promise<WorkspaceMetrics> {
@@ -188,6 +202,7 @@ export function metricsTable(m: CampaignMetrics | WorkspaceMetrics): string {
     withRate('bounced', c.bounced, r.bounce_rate),
     line('revenue', c.revenue.toFixed(2)),
   ];
+  if (m.scope === 'campaign' && m.experiment) lines.push('', m.experiment.summary);
   if (m.scope === 'workspace') {
     lines.push('', `${'campaign'.padEnd(40)}${'sent'.padStart(10)}${'open'.padStart(8)}${'click'.padStart(8)}`);
     for (const k of m.campaigns) lines.push(`${`${k.name} (${k.id})`.slice(0, 39).padEnd(40)}${n(k.counts.sent).padStart(10)}${pct(k.rates.open_rate.value).padStart(8)}${pct(k.rates.click_rate.value).padStart(8)}`);

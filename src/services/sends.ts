@@ -16,6 +16,7 @@ import {
   type ScheduleSpec,
 } from '../domain/delivery/schedule.js';
 import { DomainError, invalidInput, notFound } from '../domain/errors.js';
+import type { ScheduleExperiment } from '../domain/experiments/assignment.js';
 import { JOB_KINDS } from '../engine/delivery/deps.js';
 
 export type SendTiming =
@@ -31,6 +32,8 @@ export interface SendRequest {
   respectQuietHours: boolean;
   deadlineHours: number;
   sampleSize: number;
+  /** The experiment this send is the test of (run_ab_test): who it covers and which arm each gets. */
+  experiment?: ScheduleExperiment;
 }
 
 
@@ -108,6 +111,7 @@ export async function confirmSend(
     ...(req.timing.kind === 'local_time' ? { at: req.timing.local } : {}),
     ...(req.timing.kind === 'recurring' ? { cron: req.timing.cron, timezone: req.timing.timezone } : {}),
     ...(req.variantKeys ? { variant_keys: req.variantKeys } : {}),
+    ...(req.experiment ? { experiment: req.experiment } : {}),
     respect_quiet_hours: req.respectQuietHours,
     deadline_hours: req.deadlineHours,
     segment_size_at_confirm: segmentSizeAtConfirm,
@@ -186,6 +190,6 @@ function sendDigest(req: SendRequest): string {
   const t = req.timing;
   const timing = t.kind === 'at' ? { kind: t.kind, at: t.at.toISOString() } : t;
   return createHash('sha256')
-    .update(JSON.stringify([req.campaignId, timing, req.variantKeys ?? null, req.respectQuietHours, req.deadlineHours]))
+    .update(JSON.stringify([req.campaignId, timing, req.variantKeys ?? null, req.respectQuietHours, req.deadlineHours, ...(req.experiment ? [req.experiment] : [])]))
     .digest('hex');
 }

@@ -19,6 +19,7 @@ import { personalizationCacheRepo } from './repos/personalization-cache.js';
 import { startCheckpointer } from './checkpointer.js';
 import { engagementRepo } from './repos/engagement.js';
 import { trackingKeyRepo } from './repos/tracking-keys.js';
+import { experimentRepo } from './repos/experiments.js';
 import { metricsRepo } from './repos/metrics.js';
 import { attributionRepo } from './repos/attribution.js';
 import { templateRepo } from './repos/templates.js';
@@ -75,6 +76,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<OpenedStore> {
     trackingKeys: trackingKeyRepo(executor),
     metrics: metricsRepo(executor),
     attribution: attributionRepo(executor),
+    experiments: experimentRepo(executor, opts.clock),
     close: () => executor.close(),
   };
 }

@@ -1,4 +1,5 @@
 /** get_metrics' output, declared once (flat: one object whose parts depend on the scope). */
+import { analysisView, experimentView } from './experiment.js';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 
@@ -55,6 +56,11 @@ export const metricsOutput = z.object({
     .describe('Per hour (UTC, ISO instant) or per day (YYYY-MM-DD in time_zone).'),
   segment: z.object({ segment_id: z.string(), name: z.string(), counts, rates }).nullable().optional(),
   campaigns: z.array(z.object({ ...summaryOf, counts, rates })).optional(),
+  experiment: z
+    .object({ experiment: experimentView, analysis: analysisView, summary: z.string() })
+    .nullable()
+    .optional()
+    .describe("The campaign's A/B test, if it has one: its status, decision and live analysis (details: experiment://{id})."),
   more_campaigns: z.number().int().optional(),
   notes: z.array(z.string()),
 });

@@ -6,6 +6,7 @@ import { invalidInput } from '../errors.js';
 export const SCHEDULE_KINDS = ['at', 'local_time', 'recurring'] as const;
 export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
 export type ScheduleStatus = 'active' | 'completed' | 'cancelled';
+import type { ScheduleExperiment } from '../experiments/assignment.js';
 
 export interface ScheduleSpec {
   /** `at`: the instant (ISO with offset). `local_time`: a wall-clock date-time without offset, e.g. 2026-12-05T09:00. */
@@ -19,6 +20,8 @@ export interface ScheduleSpec {
   deadline_hours: number;
   /** How many people the segment matched when the send was confirmed. */
   segment_size_at_confirm?: number;
+  /** The experiment this send serves: who it covers and which arm each person gets. */
+  experiment?: ScheduleExperiment;
 }
 
 export interface Schedule {

@@ -80,14 +80,15 @@ function quantileSorted(sorted: Float64Array, q: number): number {
   return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
 }
 
-/** Potential value remaining (module comment). Deterministic for a seed; default 10,000 draws. */
-export function valueRemaining(arms: readonly ArmCounts[], opts: ValueRemainingOptions = {}): ValueRemainingResult {
-  const q = opts.quantile ?? 0.95;
-  if (!(q >= 0 && q <= 1)) throw invalidInput(`quantile must be in [0, 1] (got ${q})`);
-  const { samples, k, draws } = posteriorDraws(arms, { ...opts, draws: opts.draws ?? 10000 });
-  const { chance } = winsAndLosses(samples, k, draws);
-  let champion = 0;
-  for (let i = 1; i < k; i++) if (chance[i]! > chance[champion]!) champion = i;
+/** Index of the largest chance (the first on ties). */
+function argmax(chance: readonly number[]): number {
+  let best = 0;
+  for (let i = 1; i < chance.length; i++) if (chance[i]! > chance[best]!) best = i;
+  return best;
+}
+
+/** The q-quantile over the draws of the champion's relative regret (max_j p_j − p_c) / p_c. */
+function relativeRegretQuantile(samples: Float64Array, k: number, draws: number, champion: number, q: number): number {
   const regret = new Float64Array(draws);
   for (let d = 0; d < draws; d++) {
     const off = d * k;
@@ -98,11 +99,73 @@ export function valueRemaining(arms: readonly ArmCounts[], opts: ValueRemainingO
     regret[d] = max === pc ? 0 : pc > 0 ? (max - pc) / pc : Number.POSITIVE_INFINITY;
   }
   regret.sort();
-  return { valueRemaining: quantileSorted(regret, q), champion, chanceToBeat: chance };
+  return quantileSorted(regret, q);
+}
+
+function checkQuantile(q: number): void {
+  if (!(q >= 0 && q <= 1)) throw invalidInput(`quantile must be in [0, 1] (got ${q})`);
+}
+
+/** Potential value remaining (module comment). Deterministic for a seed; default 10,000 draws. */
+export function valueRemaining(arms: readonly ArmCounts[], opts: ValueRemainingOptions = {}): ValueRemainingResult {
+  const q = opts.quantile ?? 0.95;
+  checkQuantile(q);
+  const { samples, k, draws } = posteriorDraws(arms, { ...opts, draws: opts.draws ?? 10000 });
+  const { chance } = winsAndLosses(samples, k, draws);
+  const champion = argmax(chance);
+  return { valueRemaining: relativeRegretQuantile(samples, k, draws, champion, q), champion, chanceToBeat: chance };
 }
 
 /** Stop when the potential value remaining is below `threshold` (default 1% of the champion). */
 export function shouldStop(result: ValueRemainingResult | number, threshold = 0.01): boolean {
   const v = typeof result === 'number' ? result : result.valueRemaining;
   return v < threshold;
+}
+
+export interface BanditUpdateOptions extends ThompsonOptions {
+  /** Percentile of the relative regret for the value remaining (default 0.95). */
+  quantile?: number;
+  /** Stop when the value remaining is below this (default 0.01, see shouldStop). */
+  stopThreshold?: number;
+}
+
+export interface BanditUpdateResult {
+  /** Thompson weights for the next batch (floored at minWeight), summing to 1. */
+  weights: number[];
+  /** Per arm, P(arm is best). */
+  chanceToBeat: number[];
+  /** Arm with the largest chance to be best. */
+  champion: number;
+  /** Potential value remaining of stopping with the champion. */
+  valueRemaining: number;
+  /** valueRemaining < stopThreshold: send the rest to the champion. */
+  stop: boolean;
+}
+
+/**
+ * One batched bandit step, shared by the server and the simulations in src/sim/trials.ts: from the
+ * counts of the sends whose evaluation window has closed ("matured": a send still inside its
+ * window would count as a non-click and bias its arm down), the Thompson weights of the next batch,
+ * the champion, its potential value remaining and the stop decision, all from one set of `draws`
+ * joint posterior draws (default 10,000), so they agree with one another. Equivalent to
+ * thompsonWeights + valueRemaining + shouldStop on the same seed at half the cost. Deterministic
+ * for a seed; a caller running many updates should vary the seed between them (e.g. the batch
+ * number), or the Monte Carlo noise of every batch is the same.
+ */
+export function banditUpdate(matured: readonly ArmCounts[], opts: BanditUpdateOptions = {}): BanditUpdateResult {
+  const q = opts.quantile ?? 0.95;
+  checkQuantile(q);
+  const stopThreshold = opts.stopThreshold ?? 0.01;
+  if (!(stopThreshold >= 0)) throw invalidInput(`stopThreshold must be ≥ 0 (got ${stopThreshold})`);
+  const { samples, k, draws } = posteriorDraws(matured, { ...opts, draws: opts.draws ?? 10000 });
+  const { chance } = winsAndLosses(samples, k, draws);
+  const champion = argmax(chance);
+  const value = relativeRegretQuantile(samples, k, draws, champion, q);
+  return {
+    weights: applyFloor(chance, opts.minWeight ?? 0.01),
+    chanceToBeat: chance,
+    champion,
+    valueRemaining: value,
+    stop: shouldStop(value, stopThreshold),
+  };
 }

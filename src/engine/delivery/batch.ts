@@ -8,6 +8,7 @@
 import type { Campaign, Channel, Variant } from '../../domain/campaign.js';
 import type { DeliveryResult, OutboundMessage } from '../../domain/delivery/channel.js';
 import { assignVariant, retryDelayMs } from '../../domain/delivery/ledger.js';
+import { armOf, HOLDOUT_REASON, partOf } from '../../domain/experiments/assignment.js';
 import type { DueMessage, LedgerClaim, LedgerOutcome } from '../../domain/delivery/ports.js';
 import { CAP_LOOKBACK_MS, decide } from '../../domain/delivery/pressure.js';
 import { renderMessage, TemplateError, variantVariables, type RenderedMessage } from '../../domain/delivery/render.js';
@@ -47,13 +48,20 @@ export async function sendBatch(d: DeliveryDeps, ws: string, campaign: Campaign,
   } else {
     const recent = d.policy.capPerDay === null && d.policy.capPerWeek === null ? new Map<string, Date[]>() : await d.store.ledger.recentSends(ws, fresh.map((r) => r.userId), new Date(now.getTime() - CAP_LOOKBACK_MS));
     const none: Date[] = [];
+    const experiment = schedule.spec.experiment?.phase === 'test' ? schedule.spec.experiment : null;
     const sendCtx = { channels: campaign.channels, respectQuietHours: schedule.spec.respect_quiet_hours, deadlineMs: schedule.spec.deadline_hours * 3_600_000, plannedFor: now, recentSends: none };
     for (const r of fresh) {
       sendCtx.plannedFor = r.plannedFor;
       sendCtx.recentSends = recent.get(r.userId) ?? none;
       const decision = decide(r.user, sendCtx, d.policy, now);
       if (decision.kind === 'send') {
-        candidates.push({ row: r, channel: decision.channel });
+        // A holdout member is one who would have been sent: eligible now, deliberately left out.
+        if (!experiment || partOf(experiment, r.userId) !== 'holdout') {
+          candidates.push({ row: r, channel: decision.channel });
+          continue;
+        }
+        refund += r.credits;
+        settleRow(r, { id: r.id, kind: 'skipped', reason: HOLDOUT_REASON });
         continue;
       }
       refund += r.credits;
@@ -258,6 +266,13 @@ function settle(d: DeliveryDeps, sent: Claimed[], results: DeliveryResult[], now
 function variantOf(c: Campaign, s: Schedule, row: DueMessage): Variant {
   const fixed = row.variantId ? c.variants.find((v) => v.id === row.variantId) : undefined;
   if (fixed) return fixed;
+  const e = s.spec.experiment;
+  if (e) {
+    const id = armOf(e, row.userId);
+    const v = c.variants.find((x) => x.id === id);
+    if (!v) throw new Error(`experiment ${e.id} names variant ${id}, which campaign ${c.id} no longer has`);
+    return v;
+  }
   const keys = s.spec.variant_keys;
   return assignVariant(keys ? c.variants.filter((v) => keys.includes(v.key)) : c.variants, c.id, row.userId);
 }

@@ -1,11 +1,12 @@
 /**
  * `send.finalize`: once every dispatch range of a step is past its members and no row of the
  * step is open, completes a one-time schedule and, when it was
- * the campaign's last active schedule, the campaign. Until then it looks again when the next row
+ * the campaign's last active schedule and no experiment still needs it, the campaign. Until then it looks again when the next row
  * is due (deferred rows can wait hours); the dispatch job that finishes the step's last range
  * wakes it.
  */
 import type { Job } from '../../domain/jobs.js';
+import { holdsCampaignOpen } from '../../domain/experiments/model.js';
 import type { JobOutcome } from '../worker.js';
 import { dispatchKeyPrefix, MEMBERS_DONE_PHASE, type DeliveryDeps } from './deps.js';
 
@@ -41,10 +42,16 @@ export async function finalizeJob(d: DeliveryDeps, job: Job): Promise<JobOutcome
   const schedule = await d.store.schedules.get(ws, p.scheduleId);
   if (schedule && schedule.kind !== 'recurring' && schedule.status === 'active') await d.store.schedules.setStatus(ws, schedule.id, 'completed', now);
   const campaign = await d.store.campaigns.get(ws, p.campaignId);
-  if (campaign?.status === 'running' && (await d.store.schedules.countActive(ws, campaign.id)) === 0) {
+  if (campaign?.status === 'running' && (await d.store.schedules.countActive(ws, campaign.id)) === 0 && !(await awaitsExperiment(d, ws, campaign.id))) {
     await d.store.campaigns.transition(ws, campaign.id, 'complete', 'scheduler', 'every scheduled send has finished');
   }
   const counts = await d.store.ledger.stepCounts(ws, p.campaignId, p.stepKey);
   d.log.info({ campaign: p.campaignId, step: p.stepKey, counts }, 'send finished');
   return { kind: 'done' };
+}
+
+/** A test send is finished before its experiment is: the campaign stays running for the winner's roll-out. */
+async function awaitsExperiment(d: DeliveryDeps, ws: string, campaignId: string): Promise<boolean> {
+  const e = await d.store.experiments.forCampaign(ws, campaignId);
+  return e !== null && holdsCampaignOpen(e);
 }

@@ -7,6 +7,7 @@
  */
 import type { DueMessage, LedgerOutcome } from '../../domain/delivery/ports.js';
 import { ledgerKeyParts } from '../../domain/delivery/ledger.js';
+import { coveredBy } from '../../domain/experiments/assignment.js';
 import { localPlannedTime } from '../../domain/delivery/schedule.js';
 import type { Job } from '../../domain/jobs.js';
 import { audienceRules } from '../../domain/segments/audience.js';
@@ -44,7 +45,9 @@ export async function sendMembers(d: DeliveryDeps, job: Job, control: JobControl
     if (page.members.length === 0) return null;
     const due: DueMessage[] = [];
     const held: LedgerOutcome[] = [];
+    const covers = members.covers;
     for (const m of page.members) {
+      if (covers && !covers(m.id)) continue;
       const message = members.toMessage(m);
       if (message.plannedFor.getTime() > now.getTime()) held.push({ id: message.id, kind: 'hold', until: message.plannedFor, row: message.row });
       else due.push(message);
@@ -59,6 +62,8 @@ export async function sendMembers(d: DeliveryDeps, job: Job, control: JobControl
 
 interface MemberMessages {
   rules: ReturnType<typeof audienceRules>;
+  /** An experiment's send covers only its part of the audience (test group and holdout, or the remainder). */
+  covers: ((userId: string) => boolean) | null;
   /** The message a member is due, not yet written: its row is written with its first outcome. */
   toMessage(m: MemberFacts): DueMessage & { row: NonNullable<DueMessage['row']> };
 }
@@ -80,6 +85,7 @@ async function memberMessages(d: DeliveryDeps, ws: string, s: Status, p: Dispatc
   };
   return {
     rules: audienceRules(segment),
+    covers: schedule.spec.experiment ? (userId) => coveredBy(schedule.spec.experiment!, userId) : null,
     toMessage: (m) => {
       const idempotencyKey = prefix + m.id + suffix;
       const planned = plannedFor(m.timezone);

@@ -443,11 +443,19 @@ export const experiments = pgTable(
     metric: text('metric').notNull(),
     allocation: text('allocation').notNull(),
     config: json<Record<string, unknown>>('config').notNull(),
+    /** The decision (winner, reason, evidence) once made. */
     result: json<Record<string, unknown> | null>('result'),
+    /** What the looks accumulate: sequential boundaries, SRM, guardrail stops, bandit waves. */
+    state: json<Record<string, unknown>>('state').notNull().default(sql`'{}'`),
+    testScheduleId: text('test_schedule_id'),
+    rolloutScheduleId: text('rollout_schedule_id'),
+    version: integer('version').notNull().default(1),
+    createdBy: text('created_by').notNull().default(''),
     createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at'),
     decidedAt: ts('decided_at'),
   },
-  (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), index('experiments_ws_campaign_idx').on(t.workspaceId, t.campaignId)],
+  (t) => [primaryKey({ columns: [t.workspaceId, t.id] }), uniqueIndex('experiments_ws_campaign_uq').on(t.workspaceId, t.campaignId)],
 );
 
 /** Durable jobs: claimed with a lease; `dedupe_key` makes enqueueing idempotent. */
