@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DomainError, invalidInput, notFound } from '../src/domain/errors.js';
 import { defineTool } from '../src/server/define.js';
+import { hasRemainder } from '../src/domain/experiments/model.js';
 import { decide, lookAt, rollout, stop } from '../src/services/experiments.js';
 import { analysisView, experimentIdInput, experimentView, toExperimentView } from '../src/views/experiment.js';
 
@@ -44,7 +45,7 @@ Returns the experiment and the analysis the action rests on; every action is wri
       after = await rollout(ctx, ws, e, actor);
     }
     const next = after.status === 'rolled_out' ? `The winner is being sent to the remainder (schedule ${after.rolloutScheduleId}); follow it with get_metrics.` : 'Nothing else is sent for this experiment.';
-    return { experiment: toExperimentView(after), analysis, next_step: after.status === 'decided' && after.config.testShare < 1 ? "Roll the winner out with action 'rollout'." : next };
+    return { experiment: toExperimentView(after), analysis, next_step: after.status === 'decided' && hasRemainder(after) ? "Roll the winner out with action 'rollout'." : next };
   },
   summary: (o) => `${o.experiment.id}: ${o.experiment.status}${o.experiment.decision ? `, winner ${o.experiment.decision.winner_key ?? 'none'} (${o.experiment.decision.reason})` : ''}\n${o.next_step}`,
 });

@@ -7,7 +7,7 @@
  */
 import type { ScheduleExperiment } from '../domain/experiments/assignment.js';
 import { analyze, type Analysis } from '../domain/experiments/analysis.js';
-import type { Experiment, ExperimentDecision } from '../domain/experiments/model.js';
+import { hasRemainder, type Experiment, type ExperimentDecision } from '../domain/experiments/model.js';
 import { DomainError } from '../domain/errors.js';
 import type { Clock, Logger, Store } from '../domain/ports.js';
 import { JOB_KINDS } from '../engine/delivery/deps.js';
@@ -33,8 +33,11 @@ export async function lookAt(d: ExperimentDeps, ws: string, e: Experiment, offic
   const now = d.clock.now();
   const windowMs = e.config.windowHours * 3_600_000;
   const q = { campaignId: e.campaignId, stepKeys: testSteps(e), metric: e.config.metric, windowMs, ...(e.config.goalEvent ? { goalEvent: e.config.goalEvent } : {}) };
-  const [live, matured] = await Promise.all([d.store.experiments.arms(ws, q), d.store.experiments.arms(ws, { ...q, sentBy: new Date(now.getTime() - windowMs) })]);
-  return analyze({ experiment: e, live, matured, sendsDone: await testSendsDone(d, ws, e), now, official });
+  const sentBy = new Date(now.getTime() - windowMs);
+  const [live, matured] = await Promise.all([d.store.experiments.arms(ws, q), d.store.experiments.arms(ws, { ...q, sentBy })]);
+  // A bandit's split changes from wave to wave: its evidence is read per wave (see strata.ts).
+  const maturedByWave = e.config.allocation === 'bandit' ? await Promise.all(e.state.waves.map((w) => d.store.experiments.arms(ws, { ...q, stepKeys: [w.scheduleId], sentBy }))) : undefined;
+  return analyze({ experiment: e, live, matured, ...(maturedByWave ? { maturedByWave } : {}), sendsDone: await testSendsDone(d, ws, e), now, official });
 }
 
 async function testSendsDone(d: ExperimentDeps, ws: string, e: Experiment): Promise<boolean> {
@@ -96,7 +99,7 @@ async function sendDueWave(d: ExperimentDeps, ws: string, e: Experiment, analysi
 }
 
 /** Creates (or finds, by its key) a send of part of the experiment's audience, and enqueues its firing. */
-async function sendStep(d: ExperimentDeps, ws: string, e: Experiment, part: Pick<ScheduleExperiment, 'phase' | 'split' | 'wave' | 'waves'>, key: string) {
+async function sendStep(d: ExperimentDeps, ws: string, e: Experiment, part: Pick<ScheduleExperiment, 'phase' | 'split' | 'wave' | 'waves' | 'from_wave'>, key: string) {
   const test = e.testScheduleId ? await d.store.schedules.get(ws, e.testScheduleId) : null;
   const now = d.clock.now();
   const experiment: ScheduleExperiment = { id: e.id, holdout_share: e.config.holdoutShare, test_share: e.config.testShare, ...part };
@@ -134,8 +137,8 @@ export async function decide(d: ExperimentDeps, ws: string, e: Experiment, r: De
   if (!decided) throw new DomainError('conflict', `Experiment '${e.id}' changed while it was being decided`, 'Read it again and retry');
   await audit(d, ws, r.actor, 'experiment.decide', decided, { winner: r.winnerKey, reason: r.reason, evidence: decision.evidence });
   d.log.info({ experiment: e.id, winner: r.winnerKey, reason: r.reason }, 'experiment decided');
-  if (decided.config.testShare < 1 && decided.config.rollout === 'auto' && r.winnerKey) return rollout(d, ws, decided, r.actor);
-  if (decided.config.testShare >= 1) await completeCampaignIfIdle(d, ws, decided.campaignId, 'the experiment was decided');
+  if (hasRemainder(decided) && decided.config.rollout === 'auto' && r.winnerKey) return rollout(d, ws, decided, r.actor);
+  if (!hasRemainder(decided)) await completeCampaignIfIdle(d, ws, decided.campaignId, 'the experiment was decided');
   return decided;
 }
 
@@ -144,9 +147,10 @@ export async function rollout(d: ExperimentDeps, ws: string, e: Experiment, acto
   if (e.status !== 'decided' || !e.decision?.winnerKey) {
     throw new DomainError('invalid_transition', `Experiment '${e.id}' is '${e.status}'${e.decision && !e.decision.winnerKey ? ' without a winner' : ''}; only a decided experiment with a winner is rolled out`, "Decide it first (decide_experiment action 'decide')");
   }
-  if (e.config.testShare >= 1) throw new DomainError('invalid_transition', `Experiment '${e.id}' tested its whole audience (test_share 1): there is no remainder to roll out to`, 'Nothing to do');
+  if (!hasRemainder(e)) throw new DomainError('invalid_transition', `Experiment '${e.id}' tested its whole audience (test_share 1): there is no remainder to roll out to`, 'Nothing to do');
   const winner = e.config.arms.find((a) => a.key === e.decision!.winnerKey)!;
-  const schedule = await sendStep(d, ws, e, { phase: 'rollout', split: { [winner.variantId]: 1 } }, `experiment:${e.id}:rollout`);
+  const unsent = e.config.allocation === 'bandit' && e.state.waves.length < e.config.waves ? { waves: e.config.waves, from_wave: e.state.waves.length } : {};
+  const schedule = await sendStep(d, ws, e, { phase: 'rollout', split: { [winner.variantId]: 1 }, ...unsent }, `experiment:${e.id}:rollout`);
   const rolled = await d.store.experiments.update(ws, e.id, e.version, { status: 'rolled_out', rolloutScheduleId: schedule.id });
   if (!rolled) throw new DomainError('conflict', `Experiment '${e.id}' changed while it was being rolled out`, 'Read it again and retry');
   await audit(d, ws, actor, 'experiment.rollout', rolled, { winner: winner.key, variant_id: winner.variantId, schedule_id: schedule.id, remainder_share: (1 - e.config.holdoutShare) * (1 - e.config.testShare), evidence: e.decision!.evidence });
@@ -155,7 +159,7 @@ export async function rollout(d: ExperimentDeps, ws: string, e: Experiment, acto
 
 /** Ends the experiment without a winner: no more waves, no roll-out. */
 export async function stop(d: ExperimentDeps, ws: string, e: Experiment, actor: string, reason: string, analysis: Analysis): Promise<Experiment> {
-  if (e.status !== 'running' && !(e.status === 'decided' && e.config.testShare < 1)) throw new DomainError('invalid_transition', `Experiment '${e.id}' is '${e.status}' and cannot be stopped`, 'It has already ended');
+  if (e.status !== 'running' && !(e.status === 'decided' && hasRemainder(e))) throw new DomainError('invalid_transition', `Experiment '${e.id}' is '${e.status}' and cannot be stopped`, 'It has already ended');
   const decision: ExperimentDecision = { winnerKey: null, reason, decidedBy: actor, at: d.clock.now().toISOString(), evidence: evidenceOf(analysis) };
   const stopped = await d.store.experiments.update(ws, e.id, e.version, { status: 'stopped', decision, decidedAt: d.clock.now() });
   if (!stopped) throw new DomainError('conflict', `Experiment '${e.id}' changed while it was being stopped`, 'Read it again and retry');

@@ -22,6 +22,7 @@ import { benjaminiHochberg, twoProportionTest, welchTTest, type SampleSummary } 
 import { nextLook, startGroupSequential } from './group-sequential.js';
 import { sequentialMeanTest, sequentialRateTest } from './sequential.js';
 import { sequentialSrm } from './srm.js';
+import { stratifiedCounts } from './strata.js';
 
 export interface ArmResult {
   key: string;
@@ -100,6 +101,8 @@ export interface LookInput {
   live: readonly ArmStats[];
   /** Counts of units whose window has closed. */
   matured: readonly ArmStats[];
+  /** Bandits: the same per wave, in wave order (the split changes between waves; see strata.ts). */
+  maturedByWave?: ReadonlyArray<readonly ArmStats[]>;
   /** Every test send has been written (no more units will join the test). */
   sendsDone: boolean;
   now: Date;
@@ -271,7 +274,7 @@ export function analyze(input: LookInput): { analysis: Analysis; state: Experime
   });
 
   const holdout = c.holdoutShare > 0 ? incrementality(c, input.live, holdoutStats) : null;
-  const bandit = c.allocation === 'bandit' ? banditView(c, state, matured, input.experiment.id) : null;
+  const bandit = c.allocation === 'bandit' ? banditView(c, state, (input.maturedByWave ?? [input.matured]).map(byArm), input.experiment.id) : null;
   const analysis: Analysis = {
     metric: c.metric,
     method: c.allocation === 'bandit' ? 'bandit' : c.method,
@@ -322,7 +325,8 @@ function recommend(c: ExperimentConfig, a: Analysis, state: ExperimentState): Re
   const best = (xs: ArmResult[]) => [...xs].sort((p, q) => score(c, q) - score(c, p))[0] ?? null;
   if (c.allocation === 'bandit') {
     const b = a.bandit!;
-    const enough = live.every((x) => x.exposed >= c.minPerArm);
+    // A bandit starves its weak arms by design: the minimum applies to the champion.
+    const enough = (live.find((x) => x.key === b.champion)?.exposed ?? 0) >= c.minPerArm;
     if (enough && b.value_remaining < 0.01) {
       return { action: 'decide', winner_key: b.champion, reason: `potential value remaining ${(b.value_remaining * 100).toFixed(2)}% < 1% of the champion's rate` };
     }
@@ -384,10 +388,10 @@ function incrementality(c: ExperimentConfig, live: readonly ArmStats[], h: ArmSt
   return { treated_rate: rateOf(treated.s, treated.n), holdout_rate: base, diff: t.diff, diff_ci: t.ci, relative_lift: base && t.diff !== null ? t.diff / base : null };
 }
 
-function banditView(c: ExperimentConfig, state: ExperimentState, matured: Map<string, ArmStats>, id: string): Analysis['bandit'] {
+function banditView(c: ExperimentConfig, state: ExperimentState, waves: Array<Map<string, ArmStats>>, id: string): Analysis['bandit'] {
   const open = c.arms.filter((a) => !state.stoppedArms[a.key]);
-  const counts = open.map((a) => ({ successes: matured.get(a.variantId)?.successes ?? 0, trials: matured.get(a.variantId)?.exposed ?? 0 }));
-  const u = banditUpdate(counts, { seed: seedOf(id) + state.waves.length, minWeight: 0.01 });
+  const perWave = waves.map((m) => open.map((a) => ({ successes: m.get(a.variantId)?.successes ?? 0, trials: m.get(a.variantId)?.exposed ?? 0 })));
+  const u = banditUpdate(stratifiedCounts(perWave), { seed: seedOf(id) + state.waves.length, minWeight: 0.01 });
   const weights: Record<string, number> = Object.fromEntries(c.arms.map((a) => [a.key, 0]));
   open.forEach((a, i) => (weights[a.key] = u.weights[i]!));
   return { weights, value_remaining: u.valueRemaining, champion: open[u.champion]!.key };

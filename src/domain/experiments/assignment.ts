@@ -25,6 +25,8 @@ export interface ScheduleExperiment {
   /** Bandits: the wave this send is, out of `waves`. */
   wave?: number;
   waves?: number;
+  /** A bandit's roll-out also covers the waves not sent when it was decided: from this one on. */
+  from_wave?: number;
 }
 
 /** A uniform number in [0, 1) from the hash of (experiment, user, purpose). */
@@ -58,11 +60,11 @@ export function armOf(e: Pick<ScheduleExperiment, 'id' | 'split' | 'wave'>, user
 
 /**
  * Whether this send writes a row for the person at all: the test phase covers the holdout and
- * the test group (of its wave), the roll-out covers the remainder.
+ * the test group (of its wave), the roll-out covers the remainder (and a bandit's unsent waves).
  */
 export function coveredBy(e: ScheduleExperiment, userId: string): boolean {
   const part = partOf(e, userId);
-  if (e.phase === 'rollout') return part === 'remainder';
+  if (e.phase === 'rollout') return part === 'remainder' || (e.from_wave !== undefined && waveOf(e, userId) >= e.from_wave);
   if (part === 'remainder') return false;
   return e.waves === undefined || waveOf(e, userId) === (e.wave ?? 0);
 }

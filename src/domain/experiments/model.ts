@@ -122,6 +122,11 @@ export interface Experiment {
 export const emptyState = (): ExperimentState => ({ sequential: {}, lastLookUnits: 0, looks: 0, srmMinP: 1, stoppedArms: {}, waves: [] });
 
 /** An experiment still to end: the campaign stays running until it is decided and rolled out. */
-export function holdsCampaignOpen(e: Pick<Experiment, 'status' | 'config'>): boolean {
-  return e.status === 'running' || (e.status === 'decided' && e.config.testShare < 1);
+export function holdsCampaignOpen(e: Pick<Experiment, 'status' | 'config' | 'state'>): boolean {
+  return e.status === 'running' || (e.status === 'decided' && hasRemainder(e));
+}
+
+/** Whether some of the audience waits for the winner: outside the test, or in a bandit's unsent waves. */
+export function hasRemainder(e: Pick<Experiment, 'config' | 'state'>): boolean {
+  return e.config.testShare < 1 || (e.config.allocation === 'bandit' && e.state.waves.length < e.config.waves);
 }

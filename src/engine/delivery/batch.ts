@@ -48,7 +48,7 @@ export async function sendBatch(d: DeliveryDeps, ws: string, campaign: Campaign,
   } else {
     const recent = d.policy.capPerDay === null && d.policy.capPerWeek === null ? new Map<string, Date[]>() : await d.store.ledger.recentSends(ws, fresh.map((r) => r.userId), new Date(now.getTime() - CAP_LOOKBACK_MS));
     const none: Date[] = [];
-    const experiment = schedule.spec.experiment?.phase === 'test' ? schedule.spec.experiment : null;
+    const experiment = schedule.spec.experiment ?? null;
     const sendCtx = { channels: campaign.channels, respectQuietHours: schedule.spec.respect_quiet_hours, deadlineMs: schedule.spec.deadline_hours * 3_600_000, plannedFor: now, recentSends: none };
     for (const r of fresh) {
       sendCtx.plannedFor = r.plannedFor;
