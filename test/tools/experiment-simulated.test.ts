@@ -58,7 +58,7 @@ async function live(w: World, campaignId: string, hours: number, stopWhen?: () =
 describe.each(await dialects())('experiments on the simulator, %s', (dialect) => {
   let w: World;
   beforeAll(async () => {
-    w = await world(dialect, 'sim', { A: { open: 0.35, click: 0.1 }, B: { open: 0.35, click: 0.3 } }, 3000, 7);
+    w = await world(dialect, 'sim', { A: { open: 0.5, click: 0.1 }, B: { open: 0.5, click: 0.3 } }, 3000, 7);
   });
   afterAll(async () => {
     await w?.mcp.close();
@@ -67,12 +67,13 @@ describe.each(await dialects())('experiments on the simulator, %s', (dialect) =>
 
   it('a fixed split on clicks finds the better subject line, rolls it out and says why', async () => {
     const c = await emailCampaign(w, ['A', 'B']);
-    const started = await w.mcp.ok('run_ab_test', { campaign_id: c, metric: 'click', test_share: 0.4, confirm: true, idempotency_key: `fixed-${c}` });
+    const started = await w.mcp.ok('run_ab_test', { campaign_id: c, metric: 'click', test_share: 0.5, confirm: true, idempotency_key: `fixed-${c}` });
     const id = started.experiment.id as string;
     await w.runner.settle(5 * 60_000);
     const decided = async () => (await w.t.store.experiments.get('sim', id))!.status !== 'running';
     await live(w, c, 30, decided);
     const e = (await w.t.store.experiments.get('sim', id))!;
+    if (process.env.SIM_DEBUG) console.log(JSON.stringify(e.decision, null, 1));
     expect(e.status).toBe('rolled_out');
     expect(e.decision?.winnerKey).toBe('B');
     expect(e.decision?.decidedBy).toBe('experiment-engine');
@@ -88,7 +89,7 @@ describe.each(await dialects())('experiments on the simulator, %s', (dialect) =>
     const b = campaign.variants.find((v) => v.key === 'B')!.id;
     const rolled = rows.filter((r) => r.step_key === e.rolloutScheduleId);
     expect(rows.length).toBe(3000);
-    expect(rolled.length).toBeGreaterThan(1500);
+    expect(rolled.length).toBeGreaterThan(1300);
     expect(rolled.every((r) => r.variant_id === b && r.status === 'delivered')).toBe(true);
     expect(campaign.status).toBe('completed');
   });
