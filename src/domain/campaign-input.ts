@@ -62,6 +62,11 @@ export const variantInput = z.strictObject({
     })
     .optional()
     .describe('Campaign-level template values, e.g. {"offer": "20% off"}.'),
+  send_time: z
+    .string({ error: 'variants[].send_time must be a local time such as "09:00"' })
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'variants[].send_time must be HH:MM on a 24-hour clock, e.g. "09:00" or "18:30"' })
+    .optional()
+    .describe("Send-time variant: the time of day in each recipient's own zone at which this variant goes out (the first such time after the send fires). Test send times by giving variants different send_time."),
 });
 
 export const scheduleInput = z.strictObject({
@@ -283,6 +288,7 @@ function normaliseVariants(variants: CampaignInput['variants'], channels: Campai
       body: v.body,
       ...(v.html !== undefined ? { html: v.html } : {}),
       template_vars: v.template_vars ?? {},
+      ...(v.send_time !== undefined ? { send_time: v.send_time } : {}),
     };
   });
 }

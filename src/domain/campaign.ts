@@ -86,6 +86,8 @@ export interface VariantDefinition {
   body: string;
   html?: string;
   template_vars: Record<string, string>;
+  /** Send-time variants: the local time of day (HH:MM, the recipient's own zone) this variant goes out at. */
+  send_time?: string;
 }
 
 /** Everything a marketer defines about a campaign; what create_campaign accepts once validated. */

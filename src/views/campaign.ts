@@ -22,6 +22,7 @@ export const variantView = z.object({
   body: z.string(),
   html: z.string().optional(),
   template_vars: z.record(z.string(), z.string()),
+  send_time: z.string().optional().describe("Send-time variant: local time of day in each recipient's zone."),
 });
 
 export const campaignView = z.object({

@@ -88,6 +88,16 @@ export function latestLocalOccurrence(local: string): Date {
 }
 
 /** The instant of a local wall-clock time in the user's zone; a time already past when the send fires moves to the next day. */
+/** The first `hh:mm` wall-clock time in `zone` at or after `after` (a send-time variant's moment; DST-correct). */
+export function nextLocalTimeOfDay(hhmm: string, zone: string, after: Date): Date {
+  const [hour, minute] = hhmm.split(':').map(Number) as [number, number];
+  let base = DateTime.fromJSDate(after, { zone });
+  if (!base.isValid) base = DateTime.fromJSDate(after, { zone: 'UTC' });
+  let dt = base.set({ hour, minute, second: 0, millisecond: 0 });
+  if (dt.toMillis() < after.getTime() - 60_000) dt = dt.plus({ days: 1 }).set({ hour, minute });
+  return dt.toJSDate();
+}
+
 export function localPlannedTime(local: string, zone: string, firedAt: Date): Date {
   let dt = DateTime.fromISO(local, { zone });
   if (!dt.isValid) dt = DateTime.fromISO(local, { zone: 'UTC' });

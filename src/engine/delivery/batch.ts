@@ -7,8 +7,9 @@
  */
 import type { Campaign, Channel, Variant } from '../../domain/campaign.js';
 import type { DeliveryResult, OutboundMessage } from '../../domain/delivery/channel.js';
-import { assignVariant, retryDelayMs } from '../../domain/delivery/ledger.js';
-import { armOf, HOLDOUT_REASON, partOf } from '../../domain/experiments/assignment.js';
+import { retryDelayMs } from '../../domain/delivery/ledger.js';
+import { HOLDOUT_REASON, partOf } from '../../domain/experiments/assignment.js';
+import { variantFor } from '../../domain/delivery/variant.js';
 import type { DueMessage, LedgerClaim, LedgerOutcome } from '../../domain/delivery/ports.js';
 import { CAP_LOOKBACK_MS, decide } from '../../domain/delivery/pressure.js';
 import { renderMessage, TemplateError, variantVariables, type RenderedMessage } from '../../domain/delivery/render.js';
@@ -262,19 +263,9 @@ function settle(d: DeliveryDeps, sent: Claimed[], results: DeliveryResult[], now
   return { outcomes, refund, spent };
 }
 
-/** The row's variant: fixed once sent; else the stable hash over the variants this schedule sends. */
+/** The row's variant (see domain/delivery/variant.ts). */
 function variantOf(c: Campaign, s: Schedule, row: DueMessage): Variant {
-  const fixed = row.variantId ? c.variants.find((v) => v.id === row.variantId) : undefined;
-  if (fixed) return fixed;
-  const e = s.spec.experiment;
-  if (e) {
-    const id = armOf(e, row.userId);
-    const v = c.variants.find((x) => x.id === id);
-    if (!v) throw new Error(`experiment ${e.id} names variant ${id}, which campaign ${c.id} no longer has`);
-    return v;
-  }
-  const keys = s.spec.variant_keys;
-  return assignVariant(keys ? c.variants.filter((v) => keys.includes(v.key)) : c.variants, c.id, row.userId);
+  return variantFor(c, s.spec, row.userId, row.variantId);
 }
 
 /** The metadata every message of one variant carries, made once per batch. */

@@ -8,7 +8,8 @@
 import type { DueMessage, LedgerOutcome } from '../../domain/delivery/ports.js';
 import { ledgerKeyParts } from '../../domain/delivery/ledger.js';
 import { coveredBy } from '../../domain/experiments/assignment.js';
-import { localPlannedTime } from '../../domain/delivery/schedule.js';
+import { localPlannedTime, nextLocalTimeOfDay } from '../../domain/delivery/schedule.js';
+import { variantFor } from '../../domain/delivery/variant.js';
 import type { Job } from '../../domain/jobs.js';
 import { audienceRules } from '../../domain/segments/audience.js';
 import type { MemberFacts } from '../../domain/segments/repo.js';
@@ -77,10 +78,15 @@ async function memberMessages(d: DeliveryDeps, ws: string, s: Status, p: Dispatc
   const channel = c.channels[0]!;
   const localAt = schedule.kind === 'local_time' ? schedule.spec.at! : null;
   const byZone = new Map<string, Date>();
-  const plannedFor = (zone: string): Date => {
-    if (localAt === null) return firedAt;
-    let at = byZone.get(zone);
-    if (!at) byZone.set(zone, (at = localPlannedTime(localAt, zone, firedAt)));
+  const timed = c.variants.some((v) => v.send_time);
+  // Send-time variants go out at their own local time of day; the schedule's time otherwise.
+  const plannedFor = (zone: string, userId: string): Date => {
+    const sendTime = timed ? variantFor(c, schedule.spec, userId).send_time : undefined;
+    const local = sendTime ? `t${sendTime}` : localAt;
+    if (local === null) return firedAt;
+    const cacheKey = `${local}|${zone}`;
+    let at = byZone.get(cacheKey);
+    if (!at) byZone.set(cacheKey, (at = sendTime ? nextLocalTimeOfDay(sendTime, zone, firedAt) : localPlannedTime(local, zone, firedAt)));
     return at;
   };
   return {
@@ -88,7 +94,7 @@ async function memberMessages(d: DeliveryDeps, ws: string, s: Status, p: Dispatc
     covers: schedule.spec.experiment ? (userId) => coveredBy(schedule.spec.experiment!, userId) : null,
     toMessage: (m) => {
       const idempotencyKey = prefix + m.id + suffix;
-      const planned = plannedFor(m.timezone);
+      const planned = plannedFor(m.timezone, m.id);
       return {
         id: newId('msg'),
         row: { campaignId: c.id, stepKey: p.stepKey, scheduleId: p.scheduleId, userId: m.id, idempotencyKey, channel, plannedFor: planned },

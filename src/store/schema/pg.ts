@@ -222,6 +222,8 @@ export const campaignVariants = pgTable(
     body: text('body').notNull(),
     html: text('html'),
     templateVars: json<Record<string, string>>('template_vars').notNull(),
+    /** A send-time variant's local time of day (HH:MM in each recipient's zone); null: when the send fires. */
+    sendTime: text('send_time'),
     position: integer('position').notNull(),
     createdAt: ts('created_at').notNull(),
   },

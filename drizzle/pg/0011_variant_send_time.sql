@@ -1,0 +1,1 @@
+ALTER TABLE "campaign_variants" ADD COLUMN "send_time" text;

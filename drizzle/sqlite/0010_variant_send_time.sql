@@ -1,0 +1,1 @@
+ALTER TABLE `campaign_variants` ADD `send_time` text;
