@@ -40,7 +40,11 @@ export interface GroupSequentialState {
   density: number[];
 }
 
-/** Grid parameter r of Jennison & Turnbull (their recommendation is r = 16–32; 32 gives ~1e-4 on the boundaries). */
+/**
+ * Grid parameter r of Jennison & Turnbull (who suggest 16–32). Against r = 128, r = 32 is within
+ * 1e-7 on the boundaries of 5 equal looks and within 5e-4 on those of 200 equal looks (close
+ * looks make the transition kernel narrow against the grid's tails); r = 16 is off by 2e-2 there.
+ */
 const GRID_R = 32;
 /**
  * Largest boundary reported: used when nothing is left to spend at a look (α(t) − α(t_prev)
@@ -177,7 +181,7 @@ function checkState(state: GroupSequentialState): void {
  * Takes the next look at information fraction t (in (0, 1], strictly after the last look; t ≥ 1
  * spends all that is left and is the final analysis) and returns its two-sided boundary (reject
  * H0 when |Z| ≥ boundary) with the new state. The state is plain JSON, so a server can store it
- * between looks. Cost: O(m²) with m ≈ 100–400 grid nodes, well under a millisecond per look.
+ * between looks. Cost: O(m²) with m ≈ 100–400 grid nodes, about a millisecond per look (200 looks ≈ 0.2 s).
  */
 export function nextLook(state: GroupSequentialState, t: number): { boundary: number; state: GroupSequentialState } {
   checkState(state);
