@@ -9,6 +9,7 @@ import type { ScheduleExperiment } from '../domain/experiments/assignment.js';
 import { analyze, type Analysis } from '../domain/experiments/analysis.js';
 import { hasRemainder, type Experiment, type ExperimentDecision } from '../domain/experiments/model.js';
 import { DomainError } from '../domain/errors.js';
+import { byArm } from '../domain/experiments/repo.js';
 import type { Clock, Logger, Store } from '../domain/ports.js';
 import { JOB_KINDS } from '../engine/delivery/deps.js';
 
@@ -33,10 +34,12 @@ export async function lookAt(d: ExperimentDeps, ws: string, e: Experiment, offic
   const now = d.clock.now();
   const windowMs = e.config.windowHours * 3_600_000;
   const q = { campaignId: e.campaignId, stepKeys: testSteps(e), metric: e.config.metric, windowMs, ...(e.config.goalEvent ? { goalEvent: e.config.goalEvent } : {}) };
-  const sentBy = new Date(now.getTime() - windowMs);
-  const [live, matured] = await Promise.all([d.store.experiments.arms(ws, q), d.store.experiments.arms(ws, { ...q, sentBy })]);
-  // A bandit's split changes from wave to wave: its evidence is read per wave (see strata.ts).
-  const maturedByWave = e.config.allocation === 'bandit' ? await Promise.all(e.state.waves.map((w) => d.store.experiments.arms(ws, { ...q, stepKeys: [w.scheduleId], sentBy }))) : undefined;
+  // One read: every unit, and those whose window has closed.
+  const rows = await d.store.experiments.arms(ws, { ...q, sentBy: new Date(now.getTime() - windowMs) });
+  const live = byArm(rows.map((r) => r.live));
+  const matured = byArm(rows.map((r) => r.matured));
+  // A bandit's split changes from wave to wave: its evidence is kept per wave (see strata.ts).
+  const maturedByWave = e.config.allocation === 'bandit' ? e.state.waves.map((w) => rows.filter((r) => r.step === w.scheduleId).map((r) => r.matured)) : undefined;
   return analyze({ experiment: e, live, matured, ...(maturedByWave ? { maturedByWave } : {}), sendsDone: await testSendsDone(d, ws, e), now, official });
 }
 

@@ -104,6 +104,15 @@ describe('experiment analysis', () => {
     expect(r.analysis.recommendation.reason).toMatch(/sample ratio mismatch/);
   });
 
+  it('checks the split with the holdout and the test share as configured', () => {
+    // 20% holdout, half of the rest tested: holdout : A : B = 0.2 : 0.2 : 0.2 of the audience.
+    const c = config({ metric: 'conversion', holdoutShare: 0.2, testShare: 0.5, goalEvent: 'purchase' });
+    const fine = look(c, [arm('var_a', 2000, 40), arm('var_b', 2010, 40), arm('holdout', 1990, 30)]);
+    expect(fine.analysis.srm.mismatch).toBe(false);
+    const broken = look(c, [arm('var_a', 2000, 40), arm('var_b', 2010, 40), arm('holdout', 1000, 30)]);
+    expect(broken.analysis.srm.mismatch).toBe(true);
+  });
+
   it('a guardrail stops a variant with significantly more unsubscribes, which then cannot win', () => {
     const r = look(config(), [arm('var_a', 10_000, 500, { unsubscribes: 10 }), arm('var_b', 10_000, 700, { unsubscribes: 80 })]);
     expect(r.state.stoppedArms['B']).toMatch(/unsubscribe/);

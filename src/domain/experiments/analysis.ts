@@ -195,8 +195,9 @@ export function analyze(input: LookInput): { analysis: Analysis; state: Experime
   }
   for (const a of arms) a.stopped = state.stoppedArms[a.key] ?? null;
 
-  // Sample ratio: the exposed counts against the configured split (holdout included).
-  const srmArms = [...c.arms.map((a) => ({ n: arm(live, a.variantId).exposed, w: (1 - c.holdoutShare) * a.weight }))];
+  // Sample ratio: the exposed counts against the configured split. The test send covers the whole
+  // holdout (share h of the audience) and the test group ((1 − h)·test share, split by weight).
+  const srmArms = [...c.arms.map((a) => ({ n: arm(live, a.variantId).exposed, w: (1 - c.holdoutShare) * c.testShare * a.weight }))];
   if (c.holdoutShare > 0) srmArms.push({ n: holdoutStats?.exposed ?? 0, w: c.holdoutShare });
   const srmNow = c.allocation === 'fixed' ? sequentialSrm(srmArms.map((a) => a.n), srmArms.map((a) => a.w)).pValue : 1;
   if (input.official) state.srmMinP = Math.min(state.srmMinP, srmNow);

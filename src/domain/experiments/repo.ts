@@ -42,8 +42,37 @@ export interface ArmQuery {
   metric: GoalMetric;
   windowMs: number;
   goalEvent?: string;
-  /** Count only units sent at or before this instant (whose window has closed). */
-  sentBy?: Date;
+  /** Units sent at or before this instant (whose window has closed) are also counted as matured. */
+  sentBy: Date;
+}
+
+/** One step's (a send's) counts for one arm: every unit, and the matured ones. */
+export interface ArmStepStats {
+  step: string;
+  arm: string;
+  live: ArmStats;
+  matured: ArmStats;
+}
+
+/** Sums per arm over steps. */
+export function byArm(rows: readonly ArmStats[]): ArmStats[] {
+  const out = new Map<string, ArmStats>();
+  for (const r of rows) {
+    const a = out.get(r.arm);
+    if (!a) {
+      out.set(r.arm, { ...r });
+      continue;
+    }
+    a.assigned += r.assigned;
+    a.exposed += r.exposed;
+    a.successes += r.successes;
+    a.valueSum += r.valueSum;
+    a.valueSquares += r.valueSquares;
+    a.unsubscribes += r.unsubscribes;
+    a.complaints += r.complaints;
+    if (r.lastAt && (!a.lastAt || r.lastAt > a.lastAt)) a.lastAt = r.lastAt;
+  }
+  return [...out.values()];
 }
 
 export interface ExperimentRepo {
@@ -55,6 +84,6 @@ export interface ExperimentRepo {
   /** Applies the patch if the row is still at `version`; returns the new row, or null when it moved on. */
   update(workspaceId: string, id: string, version: number, patch: ExperimentPatch): Promise<Experiment | null>;
   completeIds(workspaceId: string, prefix: string, limit: number): Promise<string[]>;
-  /** Per-arm counts for the experiment's sends (see ArmStats). */
-  arms(workspaceId: string, q: ArmQuery): Promise<ArmStats[]>;
+  /** Per-step, per-arm counts of the experiment's sends, live and matured, in one read (see ArmStats). */
+  arms(workspaceId: string, q: ArmQuery): Promise<ArmStepStats[]>;
 }
