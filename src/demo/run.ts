@@ -2,7 +2,8 @@
  * The end-to-end story on the embedded default, told through a real MCP client exactly as a
  * marketer's assistant would drive it. It grows as capabilities land; today: seed a population,
  * score it, define segments in words, create a campaign, preview and send it (a worker delivers
- * through the embedded channel), and manage campaigns through the tools and resources.
+ * through the embedded channel), manage campaigns through the tools and resources, and run an A/B
+ * test on the campaign simulator (./experiment.ts).
  */
 import type { Writable } from 'node:stream';
 import { prompts } from '../../prompts/index.js';
@@ -15,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createWorker } from '../engine/worker.js';
 import { connectInProcess, type InProcessClient } from '../server/in-process.js';
 import { runSeed } from '../seed/index.js';
+import { experimentChapter } from './experiment.js';
 import type { Executor } from '../store/executor.js';
 import { eq } from 'drizzle-orm';
 
@@ -70,6 +72,9 @@ export async function runDemo(config: Config, log: Logger, opts: DemoOptions): P
   } finally {
     await app.close();
   }
+  await experimentChapter(config, log, { workspaceId: `${opts.workspaceId}-ab`, seed: opts.seed, say, clear: clearWorkspace, step: 15 });
+  say();
+  say('Done. Triggers, journeys and the agent arrive with their issues; see the README.');
 }
 
 async function story(
@@ -244,7 +249,6 @@ async function story(
     say(`   an alternate that drops the footer and invents an offer -> ${(injected.structured as { fallback_reason?: string } | undefined)?.fallback_reason ?? injected.text}`);
     say();
   }
-  say('Done. Experiments, triggers and the agent arrive with their issues; see the README.');
 }
 
 /** The demo starts from an empty workspace, so it can be run again on the same database. */
