@@ -58,6 +58,11 @@ export async function tick(d: ExperimentDeps, ws: string, experimentId: string):
   if (!e || e.status !== 'running') return { nextAt: null };
   const now = d.clock.now();
   const { analysis, state } = await lookAt(d, ws, e, true);
+  const abandoned = await abandonedBecause(d, ws, e);
+  if (abandoned) {
+    await stop(d, ws, e, ENGINE_ACTOR, abandoned, analysis);
+    return { nextAt: null };
+  }
   const newlyStopped = Object.keys(state.stoppedArms).filter((k) => !e.state.stoppedArms[k]);
   let current = await d.store.experiments.update(ws, e.id, e.version, { state });
   if (!current) return { nextAt: new Date(now.getTime() + 1_000) };
@@ -76,6 +81,14 @@ export async function tick(d: ExperimentDeps, ws: string, experimentId: string):
     return { nextAt: new Date(next ? Math.min(next.getTime(), check) : check) };
   }
   return { nextAt: new Date(now.getTime() + current.config.checkEveryMinutes * 60_000) };
+}
+
+/** An experiment whose test send was cancelled, or whose campaign was archived, ends without a winner. */
+async function abandonedBecause(d: ExperimentDeps, ws: string, e: Experiment): Promise<string | null> {
+  const campaign = await d.store.campaigns.get(ws, e.campaignId);
+  if (!campaign || campaign.status === 'archived') return 'the campaign was archived';
+  const test = e.testScheduleId ? await d.store.schedules.get(ws, e.testScheduleId) : null;
+  return test?.status === 'cancelled' ? `the test send (${test.id}) was cancelled` : null;
 }
 
 function nextWaveAt(e: Experiment): Date | null {

@@ -151,6 +151,18 @@ describe.each(await dialects())('run_ab_test on %s', (dialect) => {
     expect((await t.ctx.store.campaigns.get(ws, c))?.status).toBe('completed');
   });
 
+  it('ends the experiment without a winner when its test send is cancelled', async () => {
+    const c = await campaign();
+    const started = await mcp.ok('run_ab_test', { campaign_id: c, at: new Date(t.clock.now().getTime() + 3 * HOUR).toISOString(), confirm: true, idempotency_key: `ab-cancel-${c}` });
+    await mcp.ok('cancel_schedule', { schedule_id: started.schedule.id, reason: 'wrong audience' });
+    await jobRunner(t).settle(6 * HOUR);
+    const e = (await t.store.experiments.get(ws, started.experiment.id))!;
+    expect(e.status).toBe('stopped');
+    expect(e.decision?.reason).toMatch(/was cancelled/);
+    expect(e.rolloutScheduleId).toBeNull();
+    expect((await t.store.audit.list(ws, 100)).some((a) => a.action === 'experiment.stop' && a.targetId === e.id)).toBe(true);
+  });
+
   it('decide_experiment refuses to pick a winner the evidence does not support, unless told which', async () => {
     const c = await campaign();
     const started = await mcp.ok('run_ab_test', { campaign_id: c, confirm: true, idempotency_key: `ab2-${c}` });
