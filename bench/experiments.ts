@@ -14,6 +14,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { SERVER_STOP } from '../src/domain/experiments/bandit.js';
 import { aaPeekingTrial, banditTrial, powerTrial, srmTrial, type RateMethod } from '../src/sim/trials.js';
 
 const SIMS = Number(process.env.BENCH_EXPERIMENTS_SIMS ?? 10_000);
@@ -74,9 +75,14 @@ function main() {
     rows.push({ trial: 'SRM 52/48: flagged by 25k', method: 'sequentialSrm', value: h.alarmByUnits(25000), se: se(h.alarmByUnits(25000), SIMS), runs: SIMS, ms: 0 });
   }
 
-  for (const stop of [false, true]) {
-    const [r, ms] = timed(() => banditTrial({ sims: BANDIT_SIMS, seed: SEED + 5, valueRemainingStop: stop }));
-    const name = stop ? 'thompson + value-remaining stop' : 'thompson';
+  const bandits = [
+    ['thompson', {}],
+    ['thompson + value-remaining stop (q 0.95)', { valueRemainingStop: true }],
+    ['server: thompson + stop (q 0.99, champion >= 500)', { valueRemainingStop: true, quantile: SERVER_STOP.quantile, stopThreshold: SERVER_STOP.threshold, minChampion: 500 }],
+  ] as const;
+  for (const [name, o] of bandits) {
+    const stop = 'valueRemainingStop' in o;
+    const [r, ms] = timed(() => banditTrial({ sims: BANDIT_SIMS, seed: SEED + 5, ...o }));
     const ratio = r.meanRegret / r.uniformRegret;
     const sdRatio = Math.sqrt(r.perSim.reduce((s, x) => s + (x.regret - r.meanRegret) ** 2, 0) / (BANDIT_SIMS - 1)) / r.uniformRegret;
     rows.push({ trial: 'bandit 3/3.3/3.6/4%, 40k sends: regret / uniform', method: name, value: ratio, se: sdRatio / Math.sqrt(BANDIT_SIMS), runs: BANDIT_SIMS, ms, target: { op: '<=', bound: 0.5 } });

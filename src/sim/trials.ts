@@ -313,6 +313,12 @@ export interface BanditTrialOptions {
   valueRemainingStop?: boolean;
   /** Value-remaining threshold (default 0.01). */
   stopThreshold?: number;
+  /** Top-two Thompson sampling with this β; absent: plain Thompson. */
+  topTwo?: number;
+  /** The value-remaining stop needs the champion to have this many matured sends (default 0). */
+  minChampion?: number;
+  /** Percentile of the relative regret for the value remaining (default 0.95). */
+  quantile?: number;
 }
 
 export interface BanditSimResult {
@@ -396,10 +402,10 @@ export function banditTrial(opts: BanditTrialOptions): BanditTrialResult {
           m.successes += hit[maturedUpTo]!;
           maturedUpTo++;
         }
-        const r = banditUpdate(matured, { draws, seed: nextSeed(), minWeight, stopThreshold });
+        const r = banditUpdate(matured, { draws, seed: nextSeed(), minWeight, stopThreshold, ...(opts.quantile !== undefined ? { quantile: opts.quantile } : {}), ...(opts.topTwo !== undefined ? { topTwo: opts.topTwo } : {}) });
         let acc = 0;
         for (let i = 0; i < k; i++) cum[i] = acc += r.weights[i]!;
-        if (stopOn && r.stop) {
+        if (stopOn && r.stop && matured[r.champion]!.trials >= (opts.minChampion ?? 0)) {
           stopped = true;
           stoppedAt = j;
           champion = r.champion;

@@ -17,7 +17,7 @@ import type { ArmStats } from './repo.js';
 import type { Experiment, ExperimentConfig, ExperimentState } from './model.js';
 import { wilson } from '../metrics/rates.js';
 import { chanceToBeat } from './bayes.js';
-import { banditUpdate } from './bandit.js';
+import { banditUpdate, SERVER_STOP } from './bandit.js';
 import { benjaminiHochberg, twoProportionTest, welchTTest, type SampleSummary } from './frequentist.js';
 import { nextLook, startGroupSequential } from './group-sequential.js';
 import { sequentialMeanTest, sequentialRateTest } from './sequential.js';
@@ -328,8 +328,8 @@ function recommend(c: ExperimentConfig, a: Analysis, state: ExperimentState): Re
     const b = a.bandit!;
     // A bandit starves its weak arms by design: the minimum applies to the champion.
     const enough = (live.find((x) => x.key === b.champion)?.exposed ?? 0) >= c.minPerArm;
-    if (enough && b.value_remaining < 0.01) {
-      return { action: 'decide', winner_key: b.champion, reason: `potential value remaining ${(b.value_remaining * 100).toFixed(2)}% < 1% of the champion's rate` };
+    if (enough && b.value_remaining < SERVER_STOP.threshold) {
+      return { action: 'decide', winner_key: b.champion, reason: `potential value remaining (99th percentile) ${(b.value_remaining * 100).toFixed(2)}% < 1% of the champion's rate` };
     }
     if (a.complete) return { action: 'decide', winner_key: b.champion, reason: `every test send's window has closed; ${b.champion} is the most likely best arm` };
     return cont(`value remaining ${(b.value_remaining * 100).toFixed(2)}%; waiting for more matured sends`);
@@ -392,7 +392,7 @@ function incrementality(c: ExperimentConfig, live: readonly ArmStats[], h: ArmSt
 function banditView(c: ExperimentConfig, state: ExperimentState, waves: Array<Map<string, ArmStats>>, id: string): Analysis['bandit'] {
   const open = c.arms.filter((a) => !state.stoppedArms[a.key]);
   const perWave = waves.map((m) => open.map((a) => ({ successes: m.get(a.variantId)?.successes ?? 0, trials: m.get(a.variantId)?.exposed ?? 0 })));
-  const u = banditUpdate(stratifiedCounts(perWave), { seed: seedOf(id) + state.waves.length, minWeight: 0.01 });
+  const u = banditUpdate(stratifiedCounts(perWave), { seed: seedOf(id) + state.waves.length, minWeight: 0.01, quantile: SERVER_STOP.quantile, stopThreshold: SERVER_STOP.threshold });
   const weights: Record<string, number> = Object.fromEntries(c.arms.map((a) => [a.key, 0]));
   open.forEach((a, i) => (weights[a.key] = u.weights[i]!));
   return { weights, value_remaining: u.valueRemaining, champion: open[u.champion]!.key };
