@@ -92,6 +92,50 @@ describe.each(await dialects())('send-time variants on %s', (dialect) => {
     for (const r of rows) expect([r.status, r.got]).toEqual(['delivered', r.want]);
   });
 
+  it('sends nothing more of a variant once a guardrail has stopped it, even to people it was held for', async () => {
+    // A at 13:00 and B at 18:30 local: people in UTC get both today, people in Tokyo tomorrow.
+    // Start at the next noon UTC (earlier tests moved the clock on).
+    let noon = DateTime.fromJSDate(t.clock.now(), { zone: 'UTC' }).set({ hour: 12, minute: 0, second: 0, millisecond: 0 });
+    if (noon.toMillis() < t.clock.now().getTime()) noon = noon.plus({ days: 1 });
+    t.clock.set(noon.toJSDate());
+    const tokyo = Array.from({ length: 400 }, (_, i) => ({ id: `t${String(i).padStart(3, '0')}`, timezone: i % 2 ? 'Asia/Tokyo' : 'UTC', tier: 'guard' }));
+    await addPeople(t.store, 'default', tokyo, t.clock.now());
+    const seg = await tierSegment(t.store, 'default', 'guard');
+    const { campaign } = await mcp.ok('create_campaign', {
+      name: `guardrail ${Math.random()}`, segment_id: seg, channels: ['in_app'],
+      variants: [{ body: 'Lunch', send_time: '13:00' }, { body: 'Evening', send_time: '18:30' }],
+      goal: { metric: 'conversion', event_type: 'purchase' },
+    });
+    const started = await mcp.ok('run_ab_test', { campaign_id: campaign.id, check_every_minutes: 30, respect_quiet_hours: false, confirm: true, idempotency_key: `guard-${campaign.id}` });
+    const runner = jobRunner(t);
+    await runner.settle(noon.set({ hour: 19 }).toMillis() - t.clock.now().getTime());
+    const c = (await t.store.campaigns.get('default', campaign.id))!;
+    const [a, b] = [c.variants[0]!.id, c.variants[1]!.id];
+    const p = dialect === 'sqlite' ? '?' : '$1';
+    const rows = async () => query<{ id: string; user_id: string; variant_id: string | null; status: string; error: string | null }>(t, `SELECT id, user_id, variant_id, status, error FROM messages WHERE campaign_id = ${p}`, [campaign.id]);
+    const sentB = (await rows()).filter((r) => r.variant_id === b && r.status === 'delivered');
+    expect(sentB.length).toBeGreaterThan(10);
+    // Half of B's recipients so far unsubscribe; nobody who got A does.
+    const tracking = t.ctx.tracking!;
+    for (const m of sentB.filter((_, i) => i % 2 === 0)) {
+      const token = tracking.verify(tracking.urlsFor('default', m.id).unsubscribe.split('/').pop()!)!;
+      expect((await tracking.record({ token, source: 'one_click' })).ok).toBe(true);
+    }
+    await runner.settle(2 * 86_400_000);
+    const e = (await t.store.experiments.get('default', started.experiment.id))!;
+    expect(e.state.stoppedArms['B']).toMatch(/unsubscribe/);
+    const after = await rows();
+    const tokyoB = after.filter((r) => zoneOfAll(r.user_id) === 'Asia/Tokyo' && r.status !== 'delivered');
+    expect(tokyoB.length).toBeGreaterThan(10);
+    for (const r of tokyoB) expect([r.status, r.error?.split(':')[0]]).toEqual(['skipped', 'experiment_variant_stopped']);
+    // Tokyo's A messages still went out; nobody in Tokyo got B.
+    expect(after.filter((r) => zoneOfAll(r.user_id) === 'Asia/Tokyo' && r.variant_id === a && r.status === 'delivered').length).toBeGreaterThan(10);
+    expect(after.filter((r) => zoneOfAll(r.user_id) === 'Asia/Tokyo' && r.variant_id === b && r.status === 'delivered')).toEqual([]);
+    function zoneOfAll(id: string) {
+      return tokyo.find((x) => x.id === id)?.timezone;
+    }
+  });
+
   it('refuses a send time that is not HH:MM', async () => {
     expect(await mcp.fail('create_campaign', { name: 'bad time', segment_id: segment, channels: ['in_app'], variants: [{ body: 'x', send_time: '9am' }] })).toMatch(/HH:MM/);
   });

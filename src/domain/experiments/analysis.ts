@@ -197,9 +197,10 @@ export function analyze(input: LookInput): { analysis: Analysis; state: Experime
 
   // Sample ratio: the exposed counts against the configured split. The test send covers the whole
   // holdout (share h of the audience) and the test group ((1 − h)·test share, split by weight).
-  const srmArms = [...c.arms.map((a) => ({ n: arm(live, a.variantId).exposed, w: (1 - c.holdoutShare) * c.testShare * a.weight }))];
+  // A variant a guardrail stopped sends no more, so it leaves the check.
+  const srmArms = c.arms.filter((a) => !state.stoppedArms[a.key]).map((a) => ({ n: arm(live, a.variantId).exposed, w: (1 - c.holdoutShare) * c.testShare * a.weight }));
   if (c.holdoutShare > 0) srmArms.push({ n: holdoutStats?.exposed ?? 0, w: c.holdoutShare });
-  const srmNow = c.allocation === 'fixed' ? sequentialSrm(srmArms.map((a) => a.n), srmArms.map((a) => a.w)).pValue : 1;
+  const srmNow = c.allocation === 'fixed' && srmArms.length >= 2 ? sequentialSrm(srmArms.map((a) => a.n), srmArms.map((a) => a.w)).pValue : 1;
   if (input.official) state.srmMinP = Math.min(state.srmMinP, srmNow);
   const srmMin = Math.min(state.srmMinP, srmNow);
 

@@ -71,3 +71,6 @@ export function coveredBy(e: ScheduleExperiment, userId: string): boolean {
 
 /** The ledger reason of a holdout member's row (skipped: eligible, but deliberately not sent). */
 export const HOLDOUT_REASON = 'experiment_holdout';
+
+/** The ledger reason prefix of a message not sent because a guardrail stopped its variant. */
+export const ARM_STOPPED_REASON = 'experiment_variant_stopped';

@@ -8,7 +8,7 @@
 import type { Campaign, Channel, Variant } from '../../domain/campaign.js';
 import type { DeliveryResult, OutboundMessage } from '../../domain/delivery/channel.js';
 import { retryDelayMs } from '../../domain/delivery/ledger.js';
-import { HOLDOUT_REASON, partOf } from '../../domain/experiments/assignment.js';
+import { ARM_STOPPED_REASON, HOLDOUT_REASON, partOf } from '../../domain/experiments/assignment.js';
 import { variantFor } from '../../domain/delivery/variant.js';
 import type { DueMessage, LedgerClaim, LedgerOutcome } from '../../domain/delivery/ports.js';
 import { CAP_LOOKBACK_MS, decide } from '../../domain/delivery/pressure.js';
@@ -50,6 +50,7 @@ export async function sendBatch(d: DeliveryDeps, ws: string, campaign: Campaign,
     const recent = d.policy.capPerDay === null && d.policy.capPerWeek === null ? new Map<string, Date[]>() : await d.store.ledger.recentSends(ws, fresh.map((r) => r.userId), new Date(now.getTime() - CAP_LOOKBACK_MS));
     const none: Date[] = [];
     const experiment = schedule.spec.experiment ?? null;
+    const halted = experiment ? await haltedVariants(d, ws, campaign, experiment.id) : null;
     const sendCtx = { channels: campaign.channels, respectQuietHours: schedule.spec.respect_quiet_hours, deadlineMs: schedule.spec.deadline_hours * 3_600_000, plannedFor: now, recentSends: none };
     for (const r of fresh) {
       sendCtx.plannedFor = r.plannedFor;
@@ -58,7 +59,14 @@ export async function sendBatch(d: DeliveryDeps, ws: string, campaign: Campaign,
       if (decision.kind === 'send') {
         // A holdout member is one who would have been sent: eligible now, deliberately left out.
         if (!experiment || partOf(experiment, r.userId) !== 'holdout') {
-          candidates.push({ row: r, channel: decision.channel });
+          // A variant a guardrail stopped sends nothing more, even to people already assigned it.
+          const why = halted?.get(variantOf(campaign, schedule, r).id);
+          if (why === undefined) {
+            candidates.push({ row: r, channel: decision.channel });
+            continue;
+          }
+          refund += r.credits;
+          settleRow(r, { id: r.id, kind: 'skipped', reason: `${ARM_STOPPED_REASON}: ${why}` });
           continue;
         }
         refund += r.credits;
@@ -261,6 +269,17 @@ function settle(d: DeliveryDeps, sent: Claimed[], results: DeliveryResult[], now
     }
   }
   return { outcomes, refund, spent };
+}
+
+/** Variant id -> why, for the experiment's variants a guardrail has stopped (read once per batch). */
+async function haltedVariants(d: DeliveryDeps, ws: string, c: Campaign, experimentId: string): Promise<Map<string, string> | null> {
+  const e = await d.store.experiments.get(ws, experimentId);
+  const stopped = Object.entries(e?.state.stoppedArms ?? {});
+  if (stopped.length === 0) return null;
+  return new Map(stopped.flatMap(([key, why]) => {
+    const v = c.variants.find((x) => x.key === key);
+    return v ? [[v.id, why] as const] : [];
+  }));
 }
 
 /** The row's variant (see domain/delivery/variant.ts). */
