@@ -14,7 +14,7 @@ import { emptyState, type Experiment, type ExperimentConfig } from '../domain/ex
 import type { Schedule } from '../domain/delivery/schedule.js';
 import { audienceSize } from './send-preview.js';
 import { confirmSend, loadSendable, type SendRequest, type SendTiming } from './sends.js';
-import { EXPERIMENT_TICK, tickKey } from './experiments.js';
+import { EXPERIMENT_TICK, tickKey } from './experiment-jobs.js';
 
 export interface StartRequest {
   campaignId: string;

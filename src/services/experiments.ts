@@ -19,10 +19,8 @@ export interface ExperimentDeps {
   log: Logger;
 }
 
-export const EXPERIMENT_TICK = 'experiment.tick';
+export { EXPERIMENT_TICK, tickKey } from './experiment-jobs.js';
 export const ENGINE_ACTOR = 'experiment-engine';
-
-export const tickKey = (ws: string, experimentId: string) => `experiment:${ws}:${experimentId}:tick`;
 
 /** The step keys of the test: the test send and every bandit wave (one-time sends: the schedule id). */
 export function testSteps(e: Experiment): string[] {
