@@ -53,7 +53,7 @@ describe('an A/B test send survives SIGKILL (sqlite)', () => {
   it(`puts each of ${USERS} people exactly where the assignment says through ${KILLS}+ kills`, async () => {
     const env = {
       DATABASE_URL: db.url, LOG_LEVEL: 'warn', FREQUENCY_CAP_PER_DAY: '0', FREQUENCY_CAP_PER_WEEK: '0', QUIET_HOURS: 'off',
-      SEND_RATE_PER_SECOND: 'in_app=2500', JOB_LEASE_MS: '2000', SEND_RECOVERY_AFTER_MS: '1500', PLATFORM_TIMEOUT_MS: '500',
+      SEND_RATE_PER_SECOND: 'in_app=1000', JOB_LEASE_MS: '2000', SEND_RECOVERY_AFTER_MS: '1500', PLATFORM_TIMEOUT_MS: '500',
     };
     const raw = new Database(db.url, { readonly: true });
     raw.pragma('busy_timeout = 5000');
