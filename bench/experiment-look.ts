@@ -13,10 +13,9 @@
  *
  * Environment: BENCH_LOOK_MESSAGES (200000), BENCH_DIALECTS (sqlite,postgres), BENCH_PG_URL.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import postgres from 'postgres';
+import { benchDatabase } from './lib/database.js';
+import { timeIt as timeCalls } from './lib/timing.js';
 import { prompts } from '../prompts/index.js';
 import { resources } from '../resources/index.js';
 import { buildApp, localPrincipal } from '../src/app.js';
@@ -38,39 +37,9 @@ const CALLS = 15;
 const WARMUP = 3;
 const HOUR = 3_600_000;
 
-const timeIt = async (fn: () => Promise<unknown>) => {
-  for (let i = 0; i < WARMUP; i++) await fn();
-  const ms: number[] = [];
-  for (let i = 0; i < CALLS; i++) {
-    const t = performance.now();
-    await fn();
-    ms.push(performance.now() - t);
-  }
-  ms.sort((a, b) => a - b);
-  return { median: Math.round(ms[Math.floor(ms.length / 2)]! * 10) / 10, p95: Math.round(ms[Math.ceil(ms.length * 0.95) - 1]! * 10) / 10 };
-};
+const timeIt = (fn: () => Promise<unknown>) => timeCalls(fn, { calls: CALLS, warmup: WARMUP });
 
-async function database(dialect: Dialect): Promise<{ url: string; drop(): Promise<void> }> {
-  if (dialect === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'bench-look-'));
-    return { url: join(dir, 'look.db'), drop: async () => rmSync(dir, { recursive: true, force: true }) };
-  }
-  const name = `bench_look_${process.pid}`;
-  const admin = postgres(PG_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`drop database if exists ${name} with (force)`);
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  const u = new URL(PG_URL);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    drop: async () => {
-      const a = postgres(PG_URL, { max: 1, onnotice: () => {} });
-      await a.unsafe(`drop database if exists ${name} with (force)`);
-      await a.end();
-    },
-  };
-}
+const database = (dialect: Dialect) => benchDatabase(dialect, 'look', PG_URL);
 
 async function run(dialect: Dialect) {
   const db = await database(dialect);

@@ -15,10 +15,12 @@
  * Environment: BENCH_METRICS_MESSAGES (1000000), BENCH_METRICS_HITS (300000), BENCH_DIALECTS (sqlite,postgres),
  * BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/test). Target (issue #5): under 200 ms. Writes .bench-out/metrics.json.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
+import { benchDatabase } from './lib/database.js';
+import { timeIt as timeCalls, type Timing } from './lib/timing.js';
 import { prompts } from '../prompts/index.js';
 import { resources } from '../resources/index.js';
 import { buildApp, localPrincipal } from '../src/app.js';
@@ -38,44 +40,10 @@ const WARMUP = 3;
 const TARGET_MS = 200;
 const DAY = 86_400_000;
 
-interface Timing {
-  median: number;
-  p95: number;
-}
 
-const timeIt = async (fn: () => Promise<unknown>): Promise<Timing> => {
-  for (let i = 0; i < WARMUP; i++) await fn();
-  const ms: number[] = [];
-  for (let i = 0; i < CALLS; i++) {
-    const t = performance.now();
-    await fn();
-    ms.push(performance.now() - t);
-  }
-  ms.sort((a, b) => a - b);
-  return { median: Math.round(ms[Math.floor(ms.length / 2)]! * 10) / 10, p95: Math.round(ms[Math.ceil(ms.length * 0.95) - 1]! * 10) / 10 };
-};
+const timeIt = (fn: () => Promise<unknown>) => timeCalls(fn, { calls: CALLS, warmup: WARMUP });
 
-async function database(dialect: Dialect): Promise<{ url: string; drop(): Promise<void> }> {
-  if (dialect === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'bench-metrics-'));
-    return { url: join(dir, 'metrics.db'), drop: async () => rmSync(dir, { recursive: true, force: true }) };
-  }
-  const name = `bench_metrics_${process.pid}`;
-  const admin = postgres(PG_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`drop database if exists ${name} with (force)`);
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  const u = new URL(PG_URL);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    drop: async () => {
-      const a = postgres(PG_URL, { max: 1, onnotice: () => {} });
-      await a.unsafe(`drop database if exists ${name} with (force)`);
-      await a.end();
-    },
-  };
-}
+const database = (dialect: Dialect) => benchDatabase(dialect, 'metrics', PG_URL);
 
 async function run(dialect: Dialect) {
   const db = await database(dialect);

@@ -111,6 +111,18 @@ export function twoProportionTest(x1: number, n1: number, x2: number, n2: number
   return { diff, z, pValue, ci, significant: pValue !== null && pValue < alpha };
 }
 
+/** Throws unless both summaries have a finite mean, a finite variance ≥ 0 and n ≥ 0. */
+export function checkSummaries(a: SampleSummary, b: SampleSummary): void {
+  for (const [name, s] of [
+    ['a', a],
+    ['b', b],
+  ] as const) {
+    if (!Number.isFinite(s.mean) || !(s.variance >= 0) || !Number.isFinite(s.variance) || !(s.n >= 0)) {
+      throw invalidInput(`sample ${name}: need a finite mean, a finite variance ≥ 0 and n ≥ 0`);
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Welch t-test
 // ---------------------------------------------------------------------------------------------
@@ -151,14 +163,7 @@ export interface WelchResult {
 export function welchTTest(a: SampleSummary, b: SampleSummary, opts: { alpha?: number } = {}): WelchResult {
   const alpha = opts.alpha ?? 0.05;
   checkAlpha(alpha);
-  for (const [name, s] of [
-    ['a', a],
-    ['b', b],
-  ] as const) {
-    if (!Number.isFinite(s.mean) || !(s.variance >= 0) || !Number.isFinite(s.variance) || !(s.n >= 0)) {
-      throw invalidInput(`sample ${name}: need a finite mean, a finite variance ≥ 0 and n ≥ 0`);
-    }
-  }
+  checkSummaries(a, b);
   const diff = b.mean - a.mean;
   const none: WelchResult = { diff, t: null, df: null, pValue: null, ci: null, significant: false };
   if (a.n < 2 || b.n < 2) return none;

@@ -17,7 +17,7 @@
 import betaln from '@stdlib/math-base-special-betaln';
 import { invalidInput } from '../errors.js';
 import type { ArmCounts } from './bayes.js';
-import type { SampleSummary } from './frequentist.js';
+import { checkSummaries, type SampleSummary } from './frequentist.js';
 
 /**
  * Default strength c of the Beta(c·w, c·(1 − w)) mixing prior over q in `sequentialRateTest`: 100.
@@ -221,14 +221,7 @@ export function sequentialMeanTest(a: SampleSummary, b: SampleSummary, opts: { a
   checkAlpha(alpha);
   const tau = opts.tau;
   if (!(tau > 0 && Number.isFinite(tau))) throw invalidInput(`tau must be a positive number, got ${tau}`, 'tau is the standard deviation of the effect sizes expected, in the units of the means');
-  for (const [name, s] of [
-    ['a', a],
-    ['b', b],
-  ] as const) {
-    if (!Number.isFinite(s.mean) || !(s.variance >= 0) || !Number.isFinite(s.variance) || !(s.n >= 0)) {
-      throw invalidInput(`sample ${name}: need a finite mean, a finite variance ≥ 0 and n ≥ 0`);
-    }
-  }
+  checkSummaries(a, b);
   if (a.n < 2 || b.n < 2) return { eValue: 1, significant: false, ci: null };
   const V = a.variance / a.n + b.variance / b.n;
   if (!(V > 0)) return { eValue: 1, significant: false, ci: null };
