@@ -24,7 +24,7 @@ describe('agentic-campaign demo', () => {
     expect(r.stdout).toMatch(/render -> "\S+, winter picks in running shoes" \(reads first_name, preferences\)/);
     expect(r.stdout).toMatch(/adapt \(rules\) -> "Your next run starts here: 20% off running gear until Sunday\."; (\d+)\/\1 checks passed/);
     // The A/B chapter, on the simulator: the truly better subject line wins and is rolled out.
-    expect(r.stdout).toMatch(/Plan \(nothing started\): audience 3,000, test group 1,200/);
+    expect(r.stdout).toMatch(/Plan \(nothing started\): audience 3,000, test group 1,500/);
     expect(r.stdout).toMatch(/the server decided on its own: winner B \(B beats the control A/);
     expect(r.stdout).toMatch(/Experiment exp_[0-9a-f]{32} \(rolled_out\) on click, always_valid/);
     expect(r.stdout).toContain('roll-out: campaign completed, 3000 messages delivered in all');
