@@ -19,6 +19,7 @@ import previewTemplate from './preview_template.js';
 import refreshScores from './refresh_scores.js';
 import runAbTest from './run_ab_test.js';
 import scheduleSend from './schedule_send.js';
+import trackEvent from './track_event.js';
 import updateCampaignStatus from './update_campaign_status.js';
 import updateSuppression from './update_suppression.js';
 import updateTemplate from './update_template.js';
@@ -37,6 +38,7 @@ export const tools = [
   cancelSchedule,
   listScheduledSends,
   getMetrics,
+  trackEvent,
   runAbTest,
   decideExperiment,
   updateSuppression,

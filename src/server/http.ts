@@ -1,5 +1,6 @@
 /**
- * MCP over Streamable HTTP on `/mcp`, one McpServer per session, bound to 127.0.0.1 by default.
+ * MCP over Streamable HTTP on `/mcp`, one McpServer per session, and event ingestion on `/events`,
+ * bound to 127.0.0.1 by default.
  * Every request is checked for Host/Origin (DNS rebinding) and bearer token; a session belongs to
  * the token that opened it and no other token can use it.
  */
@@ -14,6 +15,8 @@ import type { AppContext } from '../context.js';
 import type { Principal } from '../domain/ports.js';
 import { authenticate, checkHostAndOrigin, originPolicy } from './auth.js';
 import { createMcpServer, type Registry } from './create.js';
+import { handleEvents } from './events-route.js';
+import { readJson, sendJson } from './http-io.js';
 import { handleTracking, isTrackingRequest } from './tracking-routes.js';
 
 export interface HttpOptions {
@@ -61,9 +64,10 @@ export async function startHttp(app: AppContext, registry: Registry, opts: HttpO
     const bad = checkHostAndOrigin(req.headers.host, req.headers.origin, policy);
     if (bad) return sendJson(res, 403, { error: bad });
     if (path === '/health' && req.method === 'GET') return sendJson(res, 200, { ok: true });
-    if (path !== '/mcp') return sendJson(res, 404, { error: 'Not found: MCP is served on /mcp' });
-
     const auth = authenticate(req.headers.authorization, opts.tokens, opts.tokens.length === 0 ? opts.anonymous : null);
+    if (path === '/events') return handleEvents(app, req, res, auth, maxBody);
+    if (path !== '/mcp') return sendJson(res, 404, { error: 'Not found: MCP is served on /mcp, event ingestion on /events' });
+
     if (!auth.ok) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="agentic-campaign"');
       return sendJson(res, auth.status, rpcError(-32001, auth.message));
@@ -149,35 +153,4 @@ function header(req: IncomingMessage, name: string): string | undefined {
 
 function rpcError(code: number, message: string) {
   return { jsonrpc: '2.0', error: { code, message }, id: null };
-}
-
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
-}
-
-type ReadResult = { ok: true; value: unknown } | { ok: false; status: 400 | 413 | 415; message: string };
-
-async function readJson(req: IncomingMessage, limit: number): Promise<ReadResult> {
-  const type = req.headers['content-type'] ?? '';
-  if (!type.includes('application/json')) return { ok: false, status: 415, message: 'Content-Type must be application/json' };
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) {
-    req.resume();
-    return { ok: false, status: 413, message: `Request body larger than ${limit} bytes` };
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      req.resume();
-      return { ok: false, status: 413, message: `Request body larger than ${limit} bytes` };
-    }
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString('utf8')) };
-  } catch {
-    return { ok: false, status: 400, message: 'Request body is not valid JSON' };
-  }
 }
