@@ -82,11 +82,11 @@ async function memberMessages(d: DeliveryDeps, ws: string, s: Status, p: Dispatc
   // Send-time variants go out at their own local time of day; the schedule's time otherwise.
   const plannedFor = (zone: string, userId: string): Date => {
     const sendTime = timed ? variantFor(c, schedule.spec, userId).send_time : undefined;
-    const local = sendTime ? `t${sendTime}` : localAt;
-    if (local === null) return firedAt;
-    const cacheKey = `${local}|${zone}`;
+    if (!sendTime && localAt === null) return firedAt;
+    // A time of day ("09:00") and a wall-clock date-time ("2026-12-05T09:00") never share a key.
+    const cacheKey = `${sendTime ?? localAt}|${zone}`;
     let at = byZone.get(cacheKey);
-    if (!at) byZone.set(cacheKey, (at = sendTime ? nextLocalTimeOfDay(sendTime, zone, firedAt) : localPlannedTime(local, zone, firedAt)));
+    if (!at) byZone.set(cacheKey, (at = sendTime ? nextLocalTimeOfDay(sendTime, zone, firedAt) : localPlannedTime(localAt!, zone, firedAt)));
     return at;
   };
   return {
