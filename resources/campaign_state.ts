@@ -1,13 +1,14 @@
 import { allowedUserActions } from '../src/domain/campaign.js';
 import { notFound } from '../src/domain/errors.js';
 import { defineResource } from '../src/server/define.js';
+import { flowState } from '../src/services/journey-state.js';
 import { toScheduleView } from '../src/views/send.js';
 
 export default defineResource({
   name: 'campaign_state',
   title: 'Campaign state',
   description:
-    'A campaign: its full definition (variants, schedule, trigger, goal, budget, agent settings), lifecycle status with history and allowed actions, delivery counters (targeted, queued, sent, delivered, failed, suppressed, skipped, cancelled), and its send schedules with their messages by status.',
+    'A campaign: its full definition (variants, schedule, trigger, goal, budget, agent settings), lifecycle status with history and allowed actions, delivery counters (targeted, queued, sent, delivered, failed, suppressed, skipped, cancelled), and its send schedules with their messages by status; for a triggered campaign or journey, its step graph, enrollments by status and per-step counts (entered, waiting, sent, converted, exited).',
   uriTemplate: 'campaign://{campaign_id}',
   mimeType: 'application/json',
   async list(ctx) {
@@ -31,7 +32,8 @@ export default defineResource({
     const sends = await Promise.all(
       schedules.map(async (s) => ({ ...toScheduleView(s), messages: await ctx.store.ledger.scheduleCounts(ctx.workspaceId, id, s.id) })),
     );
-    const state = { campaign, allowed_actions: allowedUserActions(campaign), counters, schedules: sends };
+    const journey = await flowState(ctx.store, ctx.workspaceId, campaign);
+    const state = { campaign, allowed_actions: allowedUserActions(campaign), counters, schedules: sends, ...(journey ? { journey } : {}) };
     return [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(state, null, 2) }];
   },
 });

@@ -9,6 +9,8 @@ import { parseQuietHours } from './domain/delivery/pressure.js';
 import { SCOPES, type Clock, type Logger, type Principal } from './domain/ports.js';
 import { DEFAULT_PRICES, deliveryHandlers } from './engine/delivery/index.js';
 import { experimentHandlers } from './engine/experiments.js';
+import { journeyHandlers } from './engine/journeys/runner.js';
+import type { DeliveryDeps } from './engine/delivery/deps.js';
 import { createRateGate } from './engine/delivery/rate-limit.js';
 import type { JobHandler } from './engine/worker.js';
 import { createPlatform } from './platform/index.js';
@@ -49,7 +51,7 @@ export async function buildApp(config: Config, deps: { log: Logger; clock?: Cloc
   const jobHandlers = config.SENDS_ENABLED
     ? {
       ...experimentHandlers({ store, clock, log: deps.log }),
-      ...deliveryHandlers({
+      ...deliveryAndJourneyHandlers({
         store,
         clock,
         log: deps.log,
@@ -66,6 +68,11 @@ export async function buildApp(config: Config, deps: { log: Logger; clock?: Cloc
     }
     : {};
   return { ctx, store, jobHandlers, jobLeaseMs: config.JOB_LEASE_MS, close: () => store.close() };
+}
+
+/** Segment sends and journey steps share one set of delivery dependencies (rates, budget, tracking). */
+function deliveryAndJourneyHandlers(d: DeliveryDeps): Record<string, JobHandler> {
+  return { ...deliveryHandlers(d), ...journeyHandlers(d) };
 }
 
 /** Tracking with TRACKING_SECRETS, or else with the key this database keeps for itself. */

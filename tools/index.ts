@@ -1,12 +1,15 @@
 /** Every tool, explicitly. Config may filter this list (read-only, sends disabled) before registration. */
+import activateCampaign from './activate_campaign.js';
 import cancelSchedule from './cancel_schedule.js';
 import createCampaign from './create_campaign.js';
+import createJourney from './create_journey.js';
 import createTemplate from './create_template.js';
 import decideExperiment from './decide_experiment.js';
 import defineSegment from './define_segment.js';
 import defineSegmentNl from './define_segment_nl.js';
 import getMetrics from './get_metrics.js';
 import listCampaigns from './list_campaigns.js';
+import listEnrollments from './list_enrollments.js';
 import listPlatformTemplates from './list_platform_templates.js';
 import listSegmentMembers from './list_segment_members.js';
 import listScheduledSends from './list_scheduled_sends.js';
@@ -39,6 +42,9 @@ export const tools = [
   listScheduledSends,
   getMetrics,
   trackEvent,
+  createJourney,
+  activateCampaign,
+  listEnrollments,
   runAbTest,
   decideExperiment,
   updateSuppression,

@@ -32,6 +32,8 @@ Returns the previous and new status and the actions allowed next. An action that
   async handler(input, ctx) {
     const after = await ctx.store.campaigns.transition(ctx.workspaceId, input.campaign_id, input.action, ctx.principal.actor, input.reason);
     const previous = after.status_history.at(-2)?.status as CampaignStatus;
+    // A paused or resumed triggered campaign stops or starts entering users at once.
+    ctx.store.journeys.forget(ctx.workspaceId);
     return {
       campaign_id: after.id,
       previous_status: previous,

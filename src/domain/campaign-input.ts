@@ -16,6 +16,7 @@ import {
   type VariantDefinition,
 } from './campaign.js';
 import { invalidInput } from './errors.js';
+import { checkConditions } from './triggers/conditions.js';
 
 const oneOf = (field: string, values: readonly string[]) =>
   `${field} must be one of: ${values.join(', ')}`;
@@ -196,12 +197,13 @@ export function toDefinition(input: CampaignInput, now: Date): CampaignDefinitio
   if (type === 'journey') {
     throw invalidInput(
       "type 'journey' needs a step graph, which create_campaign does not take",
-      'Create journeys with the journey tool when it is available; use one_time, recurring or triggered here',
+      'Create journeys with create_journey (a step graph or a template); use one_time, recurring or triggered here',
     );
   }
   if (type === 'triggered' && !trigger) {
     throw invalidInput("type 'triggered' needs a trigger", 'Add trigger: {"event_type": "cart.abandoned", "delay_minutes": 60}');
   }
+  if (trigger) checkConditions(trigger.conditions, 'trigger.conditions');
   if (type !== 'triggered' && trigger) {
     throw invalidInput(`trigger is only for type 'triggered' (this campaign is '${type}')`, "Remove trigger or set type to 'triggered'");
   }

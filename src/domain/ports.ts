@@ -2,6 +2,7 @@
  * The ports a handler may use. Implementations live in src/store, src/platform and src/server;
  * tools and resources import only these types.
  */
+import type { JourneyRepo } from './journeys/repo.js';
 import type { ExperimentRepo } from './experiments/repo.js';
 import type { AttributionRepo } from './metrics/attribution.js';
 import type { MetricsRepo } from './metrics/repo.js';
@@ -119,6 +120,22 @@ export interface WorkspaceRepo {
   listIds(): Promise<string[]>;
 }
 
+/** Incoming messages that could not be used, kept with why. */
+export interface DeadLetter {
+  source: string;
+  subject: string;
+  streamSeq?: number | null;
+  reason: string;
+  payload: string;
+  receivedAt: Date;
+}
+
+export interface DeadLetterRepo {
+  /** Stores them; a message already stored (same source, subject and stream sequence) is skipped. Returns how many were new. */
+  add(entries: readonly DeadLetter[]): Promise<number>;
+  list(o: { source?: string; limit: number }): Promise<Array<DeadLetter & { id: string }>>;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly workspaces: WorkspaceRepo;
@@ -139,5 +156,7 @@ export interface Store {
   readonly metrics: MetricsRepo;
   readonly attribution: AttributionRepo;
   readonly experiments: ExperimentRepo;
+  readonly journeys: JourneyRepo;
+  readonly deadLetters: DeadLetterRepo;
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@
  * members of one segment (the one part computed from raw rows).
  */
 import { lookAt } from './experiments.js';
+import { flowState, type FlowState } from './journey-state.js';
 import type { Analysis } from '../domain/experiments/analysis.js';
 import type { ExperimentView } from '../views/experiment.js';
 import { analysisTable, toExperimentView } from '../views/experiment.js';
@@ -52,6 +53,8 @@ export interface CampaignMetrics extends MetricsBlock {
   trend: TrendPoint[];
   segment: (MetricsBlock & { segment_id: string; name: string }) | null;
   experiment: { experiment: ExperimentView; analysis: Analysis; summary: string } | null;
+  /** A triggered campaign's or journey's enrollments and per-step counts. */
+  journey: { version: number; enrollments: FlowState['enrollments']; steps: FlowState['steps'] } | null;
   notes: string[];
 }
 
@@ -89,6 +92,7 @@ export async function campaignMetrics(ctx: HandlerContext, q: MetricsQuery & { c
     trend: q.trend === 'none' ? [] : trend(hourly, q.trend, q.timeZone, q.includeMachineOpens),
     segment: q.segmentId ? await segmentBlock(ctx, campaign, { ...q, segmentId: q.segmentId }, block) : null,
     experiment: await experimentBlock(ctx, campaign.id),
+    journey: await flowState(ctx.store, ws, campaign).then((f) => (f ? { version: f.version, enrollments: f.enrollments, steps: f.steps } : null)),
     notes: attribution?.behind ? [...NOTES, 'Conversion attribution is still catching up with new events: call again for the rest.'] : NOTES,
   };
 }
@@ -203,6 +207,12 @@ export function metricsTable(m: CampaignMetrics | WorkspaceMetrics): string {
     line('revenue', c.revenue.toFixed(2)),
   ];
   if (m.scope === 'campaign' && m.experiment) lines.push('', m.experiment.summary);
+  if (m.scope === 'campaign' && m.journey) {
+    const j = m.journey;
+    lines.push('', `Enrollments: ${n(j.enrollments.total)} (${n(j.enrollments.active)} active, ${n(j.enrollments.completed)} completed, ${n(j.enrollments.exited)} exited)`);
+    lines.push(`${'step'.padEnd(34)}${'entered'.padStart(9)}${'waiting'.padStart(9)}${'sent'.padStart(9)}${'converted'.padStart(11)}${'exited'.padStart(9)}`);
+    for (const s of j.steps) lines.push(`${`${s.step} (${s.kind})`.slice(0, 33).padEnd(34)}${n(s.entered).padStart(9)}${n(s.waiting).padStart(9)}${n(s.sent).padStart(9)}${n(s.converted).padStart(11)}${n(s.exited).padStart(9)}`);
+  }
   if (m.scope === 'workspace') {
     lines.push('', `${'campaign'.padEnd(40)}${'sent'.padStart(10)}${'open'.padStart(8)}${'click'.padStart(8)}`);
     for (const k of m.campaigns) lines.push(`${`${k.name} (${k.id})`.slice(0, 39).padEnd(40)}${n(k.counts.sent).padStart(10)}${pct(k.rates.open_rate.value).padStart(8)}${pct(k.rates.click_rate.value).padStart(8)}`);

@@ -20,6 +20,8 @@ import { startCheckpointer } from './checkpointer.js';
 import { engagementRepo } from './repos/engagement.js';
 import { trackingKeyRepo } from './repos/tracking-keys.js';
 import { experimentRepo } from './repos/experiments.js';
+import { journeyRepo } from './repos/journeys.js';
+import { deadLetterRepo } from './repos/dead-letters.js';
 import { metricsRepo } from './repos/metrics.js';
 import { attributionRepo } from './repos/attribution.js';
 import { templateRepo } from './repos/templates.js';
@@ -77,6 +79,8 @@ export async function openStore(opts: OpenStoreOptions): Promise<OpenedStore> {
     metrics: metricsRepo(executor),
     attribution: attributionRepo(executor),
     experiments: experimentRepo(executor, opts.clock),
+    journeys: journeyRepo(executor),
+    deadLetters: deadLetterRepo(executor),
     close: () => executor.close(),
   };
 }

@@ -2,6 +2,7 @@
 import { analysisView, experimentView } from './experiment.js';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
+import { stepCountsView } from './journey.js';
 
 const rate = z.object({
   value: z.number().nullable().describe('successes / trials; null without trials.'),
@@ -61,6 +62,15 @@ export const metricsOutput = z.object({
     .nullable()
     .optional()
     .describe("The campaign's A/B test, if it has one: its status, decision and live analysis (details: experiment://{id})."),
+  journey: z
+    .object({
+      version: z.number().int(),
+      enrollments: z.object({ active: z.number().int(), completed: z.number().int(), exited: z.number().int(), total: z.number().int() }),
+      steps: z.array(stepCountsView),
+    })
+    .nullable()
+    .optional()
+    .describe('A triggered campaign or journey: enrollments by status and, per step, entered, waiting, sent, converted and exited.'),
   more_campaigns: z.number().int().optional(),
   notes: z.array(z.string()),
 });

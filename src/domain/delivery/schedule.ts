@@ -3,7 +3,8 @@ import { Cron } from 'croner';
 import { DateTime } from 'luxon';
 import { invalidInput } from '../errors.js';
 
-export const SCHEDULE_KINDS = ['at', 'local_time', 'recurring'] as const;
+/** `trigger`: the standing schedule of a triggered campaign or journey, whose sends events start. */
+export const SCHEDULE_KINDS = ['at', 'local_time', 'recurring', 'trigger'] as const;
 export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
 export type ScheduleStatus = 'active' | 'completed' | 'cancelled';
 import type { ScheduleExperiment } from '../experiments/assignment.js';

@@ -64,8 +64,9 @@ export interface SegmentRepo {
   /** Like `members`, with each member's contact facts and suppressions read in the same query. */
   memberFacts(
     workspaceId: string,
-    rules: SegmentRules,
-    opts: EvalOptions & { limit: number; cursor?: string; through?: string },
+    /** null: every user of the workspace. */
+    rules: SegmentRules | null,
+    opts: EvalOptions & { limit: number; cursor?: string; through?: string; userIds?: readonly string[] },
   ): Promise<{ members: MemberFacts[]; next_cursor: string | null }>;
   /**
    * Writes a queued ledger row for the next `limit` members after `after`, in one INSERT ... SELECT

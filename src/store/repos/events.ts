@@ -1,60 +1,15 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { eventValue, type EventRepo } from '../../domain/events.js';
+import { eventValue, type EventRepo, type TrackedEvent } from '../../domain/events.js';
 import type { Clock } from '../../domain/ports.js';
-import type { Executor } from '../executor.js';
+import type { Db, Executor } from '../executor.js';
 import { greatest, least } from '../segments/dialect.js';
 
 const BATCH = 500;
 
 export function eventRepo(x: Executor, clock: Clock): EventRepo {
-  const { events: e, userEventSummary: s, users: u } = x.t;
+  const { events: e, userEventSummary: s } = x.t;
   return {
-    insert: (workspaceId, events) =>
-      x.tx(async (db) => {
-        let inserted = 0;
-        const received = clock.now();
-        for (let i = 0; i < events.length; i += BATCH) {
-          const rows = await db
-            .insert(e)
-            .values(
-              events.slice(i, i + BATCH).map((ev) => ({
-                workspaceId,
-                id: ev.id,
-                userId: ev.user_id,
-                type: ev.type,
-                properties: ev.properties,
-                value: eventValue(ev.properties),
-                source: ev.source ?? 'api',
-                occurredAt: ev.occurred_at,
-                receivedAt: received,
-              })),
-            )
-            .onConflictDoNothing()
-            .returning({ userId: e.userId, type: e.type, value: e.value, occurredAt: e.occurredAt });
-          inserted += rows.length;
-          for (const group of summarise(rows)) {
-            await db
-              .insert(s)
-              .values({ workspaceId, ...group })
-              .onConflictDoUpdate({
-                target: [s.workspaceId, s.userId, s.eventType],
-                set: {
-                  count: sql`${s.count} + excluded.count`,
-                  valueSum: sql`${s.valueSum} + excluded.value_sum`,
-                  firstAt: least(x.dialect, s.firstAt, sql`excluded.first_at`),
-                  lastAt: greatest(x.dialect, s.lastAt, sql`excluded.last_at`),
-                },
-              });
-          }
-          for (const [userId, lastAt] of latestPerUser(rows)) {
-            await db
-              .update(u)
-              .set({ lastEventAt: sql`(case when ${u.lastEventAt} is null or ${u.lastEventAt} < ${lastAtParam(x.dialect, lastAt)} then ${lastAtParam(x.dialect, lastAt)} else ${u.lastEventAt} end)` })
-              .where(and(eq(u.workspaceId, workspaceId), eq(u.id, userId)));
-          }
-        }
-        return inserted;
-      }),
+    insert: (workspaceId, events) => x.tx(async (db) => (await insertEvents(x, db, workspaceId, events, clock.now())).length),
 
     valuesOfType: (workspaceId, eventType) =>
       x.run(async (db) => {
@@ -80,6 +35,57 @@ export function eventRepo(x: Executor, clock: Clock): EventRepo {
           ) where users.workspace_id = ${workspaceId}`);
       }),
   };
+}
+
+/**
+ * Inserts events inside the caller's transaction (an id already stored is skipped) and keeps the
+ * per-user aggregates; returns the ids that were new. The trigger intake shares it, so an event and
+ * what it triggers commit together.
+ */
+export async function insertEvents(x: Executor, db: Db, workspaceId: string, events: readonly TrackedEvent[], received: Date): Promise<string[]> {
+  const { events: e, userEventSummary: s, users: u } = x.t;
+  const inserted: string[] = [];
+  for (let i = 0; i < events.length; i += BATCH) {
+    const rows = await db
+      .insert(e)
+      .values(
+        events.slice(i, i + BATCH).map((ev) => ({
+          workspaceId,
+          id: ev.id,
+          userId: ev.user_id,
+          type: ev.type,
+          properties: ev.properties,
+          value: eventValue(ev.properties),
+          source: ev.source ?? 'api',
+          occurredAt: ev.occurred_at,
+          receivedAt: received,
+        })),
+      )
+      .onConflictDoNothing()
+      .returning({ id: e.id, userId: e.userId, type: e.type, value: e.value, occurredAt: e.occurredAt });
+    for (const r of rows) inserted.push(r.id);
+    for (const group of summarise(rows)) {
+      await db
+        .insert(s)
+        .values({ workspaceId, ...group })
+        .onConflictDoUpdate({
+          target: [s.workspaceId, s.userId, s.eventType],
+          set: {
+            count: sql`${s.count} + excluded.count`,
+            valueSum: sql`${s.valueSum} + excluded.value_sum`,
+            firstAt: least(x.dialect, s.firstAt, sql`excluded.first_at`),
+            lastAt: greatest(x.dialect, s.lastAt, sql`excluded.last_at`),
+          },
+        });
+    }
+    for (const [userId, lastAt] of latestPerUser(rows)) {
+      await db
+        .update(u)
+        .set({ lastEventAt: sql`(case when ${u.lastEventAt} is null or ${u.lastEventAt} < ${lastAtParam(x.dialect, lastAt)} then ${lastAtParam(x.dialect, lastAt)} else ${u.lastEventAt} end)` })
+        .where(and(eq(u.workspaceId, workspaceId), eq(u.id, userId)));
+    }
+  }
+  return inserted;
 }
 
 /** The timestamp as the dialect stores it (ms integer on SQLite, timestamptz on PostgreSQL). */

@@ -106,10 +106,11 @@ export function segmentRepo(x: Executor, clock: Clock): SegmentRepo {
         return { user_ids: page, next_cursor: rows.length > limit ? page[page.length - 1]! : null };
       }),
 
-    memberFacts: (workspaceId, rules, { now, limit, cursor, through }) =>
+    memberFacts: (workspaceId, rules, { now, limit, cursor, through, userIds }) =>
       x.run(async (db) => {
-        const predicate = await where(db, workspaceId, rules, now);
-        const bounds = [predicate, ...(cursor ? [gt(u.id, cursor)] : []), ...(through ? [lte(u.id, through)] : [])];
+        // No rules: everyone in the workspace (a journey without an audience segment).
+        const predicate = rules ? await where(db, workspaceId, rules, now) : eq(u.workspaceId, workspaceId);
+        const bounds = [predicate, ...(cursor ? [gt(u.id, cursor)] : []), ...(through ? [lte(u.id, through)] : []), ...(userIds ? [inArray(u.id, [...userIds])] : [])];
         const sp = x.t.suppressions;
         const agg = x.dialect === 'sqlite' ? sql`group_concat(${sp.channel})` : sql`string_agg(${sp.channel}, ',')`;
         const rows = await db

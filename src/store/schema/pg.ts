@@ -595,3 +595,79 @@ export const personalizationCache = pgTable(
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.cacheKey] }), index('personalization_cache_ws_user_idx').on(t.workspaceId, t.userId)],
 );
+
+/** See ./sqlite.ts for what each journey table holds. */
+export const journeyVersions = pgTable(
+  'journey_versions',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    campaignId: text('campaign_id').notNull(),
+    version: integer('version').notNull(),
+    definition: json<Record<string, unknown>>('definition').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.campaignId, t.version] })],
+);
+
+export const enrollments = pgTable(
+  'enrollments',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    campaignId: text('campaign_id').notNull(),
+    journeyVersion: integer('journey_version').notNull(),
+    userId: text('user_id').notNull(),
+    entryEventId: text('entry_event_id').notNull(),
+    enteredAt: ts('entered_at').notNull(),
+    status: text('status').notNull(),
+    step: text('step').notNull(),
+    seq: integer('seq').notNull(),
+    phase: text('phase').notNull(),
+    waitingFor: text('waiting_for'),
+    waitingSince: ts('waiting_since'),
+    nextAt: ts('next_at'),
+    triggerProperties: json<Record<string, unknown>>('trigger_properties').notNull(),
+    endReason: text('end_reason'),
+    endedAt: ts('ended_at'),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    uniqueIndex('enrollments_entry_uq').on(t.workspaceId, t.campaignId, t.entryEventId),
+    index('enrollments_user_idx').on(t.workspaceId, t.userId, t.campaignId, t.enteredAt),
+    index('enrollments_campaign_idx').on(t.workspaceId, t.campaignId, t.status, t.step),
+  ],
+);
+
+export const enrollmentSteps = pgTable(
+  'enrollment_steps',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    enrollmentId: text('enrollment_id').notNull(),
+    campaignId: text('campaign_id').notNull(),
+    step: text('step').notNull(),
+    enteredAt: ts('entered_at').notNull(),
+    leftAt: ts('left_at'),
+    outcome: text('outcome'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.enrollmentId, t.step] }),
+    index('enrollment_steps_campaign_idx').on(t.workspaceId, t.campaignId, t.step),
+  ],
+);
+
+export const deadLetters = pgTable(
+  'dead_letters',
+  {
+    id: text('id').primaryKey(),
+    source: text('source').notNull(),
+    subject: text('subject').notNull(),
+    streamSeq: integer('stream_seq'),
+    reason: text('reason').notNull(),
+    payload: text('payload').notNull(),
+    receivedAt: ts('received_at').notNull(),
+  },
+  (t) => [uniqueIndex('dead_letters_source_seq_uq').on(t.source, t.subject, t.streamSeq), index('dead_letters_time_idx').on(t.receivedAt)],
+);

@@ -596,3 +596,93 @@ export const personalizationCache = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.cacheKey] }), index('personalization_cache_ws_user_idx').on(t.workspaceId, t.userId)],
 );
+
+/**
+ * Journeys: every revision of a journey campaign's step graph. Users in flight stay on the
+ * revision they entered; a triggered campaign has no row here (its one-step flow is implied).
+ */
+export const journeyVersions = sqliteTable(
+  'journey_versions',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    campaignId: text('campaign_id').notNull(),
+    version: integer('version').notNull(),
+    definition: json<Record<string, unknown>>('definition').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.campaignId, t.version] })],
+);
+
+/**
+ * One row per user per entry into a triggered campaign or journey: where they are and what they
+ * wait for. `seq` counts transitions; every job and every move is fenced on it, so a late job or
+ * a second process never moves a user twice. `entry_event_id` makes an entry idempotent.
+ */
+export const enrollments = sqliteTable(
+  'enrollments',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    campaignId: text('campaign_id').notNull(),
+    journeyVersion: integer('journey_version').notNull(),
+    userId: text('user_id').notNull(),
+    entryEventId: text('entry_event_id').notNull(),
+    /** The entry event's own time (cooldowns and exits are measured by it). */
+    enteredAt: ts('entered_at').notNull(),
+    /** active | completed | exited */
+    status: text('status').notNull(),
+    step: text('step').notNull(),
+    seq: integer('seq').notNull(),
+    /** due (its step runs at next_at) | waiting (a wait or wait_for_event step) */
+    phase: text('phase').notNull(),
+    waitingFor: text('waiting_for'),
+    waitingSince: ts('waiting_since'),
+    nextAt: ts('next_at'),
+    triggerProperties: json<Record<string, unknown>>('trigger_properties').notNull(),
+    endReason: text('end_reason'),
+    endedAt: ts('ended_at'),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    uniqueIndex('enrollments_entry_uq').on(t.workspaceId, t.campaignId, t.entryEventId),
+    index('enrollments_user_idx').on(t.workspaceId, t.userId, t.campaignId, t.enteredAt),
+    index('enrollments_campaign_idx').on(t.workspaceId, t.campaignId, t.status, t.step),
+  ],
+);
+
+/** Each step an enrollment reached, when, and how it left it (the per-step metrics). */
+export const enrollmentSteps = sqliteTable(
+  'enrollment_steps',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    enrollmentId: text('enrollment_id').notNull(),
+    campaignId: text('campaign_id').notNull(),
+    step: text('step').notNull(),
+    enteredAt: ts('entered_at').notNull(),
+    leftAt: ts('left_at'),
+    /** sent, skipped:<status>, event, timeout, then, else, branch:<i>, resumed, exited, completed */
+    outcome: text('outcome'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.enrollmentId, t.step] }),
+    index('enrollment_steps_campaign_idx').on(t.workspaceId, t.campaignId, t.step),
+  ],
+);
+
+/** Incoming messages that could not be used, with why: malformed envelopes, unknown events, oversized payloads. */
+export const deadLetters = sqliteTable(
+  'dead_letters',
+  {
+    id: text('id').primaryKey(),
+    source: text('source').notNull(),
+    subject: text('subject').notNull(),
+    streamSeq: integer('stream_seq'),
+    reason: text('reason').notNull(),
+    payload: text('payload').notNull(),
+    receivedAt: ts('received_at').notNull(),
+  },
+  (t) => [uniqueIndex('dead_letters_source_seq_uq').on(t.source, t.subject, t.streamSeq), index('dead_letters_time_idx').on(t.receivedAt)],
+);
