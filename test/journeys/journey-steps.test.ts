@@ -1,0 +1,113 @@
+/**
+ * Every step kind of a journey, on a controllable clock: send, wait (minutes, then a local time of
+ * day, in each user's zone), branch on the triggering event, wait_for_event answered or timed
+ * out, exit; and a step job that runs twice (a lease lost mid-step) sends once.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { principal, testApp, type TestApp } from '../helpers/app.js';
+import { dialects, query } from '../helpers/db.js';
+import { jobRunner, type JobRunner } from '../helpers/jobs.js';
+import { connect, type Connected } from '../helpers/mcp.js';
+import { addPeople } from '../helpers/people.js';
+
+const MIN = 60_000;
+const msg = (key: string, next: string) => ({ kind: 'send', subject: `About ${key}`, body: `Hi {{ first_name | default: "there" }}, ${key}`, next });
+
+const journey = {
+  entry: { trigger: { event_type: 'signup', cooldown_hours: 0 } },
+  start: 'hello',
+  steps: {
+    hello: msg('hello', 'nap'),
+    nap: { kind: 'wait', minutes: 60, until_local_time: '09:00', next: 'check' },
+    check: { kind: 'branch', on: { field: 'plan', op: 'eq', value: 'pro' }, then: 'tip', else: 'await_profile' },
+    tip: msg('tip', 'done'),
+    await_profile: { kind: 'wait_for_event', event_type: 'profile.completed', timeout_minutes: 1440, on_event: 'thanks', on_timeout: 'nudge' },
+    thanks: msg('thanks', 'done'),
+    nudge: msg('nudge', 'done'),
+    done: { kind: 'exit' },
+  },
+};
+
+describe.each(await dialects())('journey steps on %s', (dialect) => {
+  let t: TestApp;
+  let mcp: Connected;
+  let jobs: JobRunner;
+  const ws = 'default';
+  const p = (i: number) => (dialect === 'sqlite' ? '?' : `$${i}`);
+  const sentKeys = async (campaignId: string) =>
+    (
+      await query<{ user_id: string; key: string }>(
+        t,
+        `select m.user_id, v.key from messages m join campaign_variants v on v.workspace_id = m.workspace_id and v.id = m.variant_id
+         where m.campaign_id = ${p(1)} and m.status in ('sent', 'delivered') order by m.user_id, m.sent_at`,
+        [campaignId],
+      )
+    ).map((r) => `${r.user_id}:${r.key}`);
+
+  beforeAll(async () => {
+    t = await testApp(dialect);
+    mcp = await connect(t.ctx, principal(ws));
+    jobs = jobRunner(t);
+    await addPeople(t.store, ws, [{ id: 'u1' }, { id: 'u2', timezone: 'Asia/Kolkata' }, { id: 'u3', timezone: 'America/New_York' }], t.clock.now());
+  });
+  afterAll(async () => {
+    await mcp?.close();
+    await t?.dispose();
+  });
+
+  it('walks every step kind, at the right local times', async () => {
+    const created = await mcp.ok('create_journey', { name: 'Onboarding', channels: ['email'], journey });
+    const id = created.campaign.id as string;
+    await mcp.ok('activate_campaign', { campaign_id: id, confirm: true });
+    const now = t.clock.now().toISOString(); // 2026-12-01T12:00Z
+    await mcp.ok('track_event', {
+      events: [
+        { id: 's1', user_id: 'u1', type: 'signup', properties: { plan: 'pro' }, occurred_at: now },
+        { id: 's2', user_id: 'u2', type: 'signup', properties: { plan: 'free' }, occurred_at: now },
+        { id: 's3', user_id: 'u3', type: 'signup', properties: { plan: 'free' }, occurred_at: now },
+      ],
+    });
+    await jobs.settle(MIN);
+    expect(await sentKeys(id)).toEqual(['u1:hello', 'u2:hello', 'u3:hello']);
+    // Waiting at nap: an hour, then the next 09:00 in each user's zone.
+    const at = Object.fromEntries((await mcp.ok('list_enrollments', { campaign_id: id, step: 'nap' })).enrollments.map((e: { user_id: string; next_at: string }) => [e.user_id, e.next_at]));
+    expect(at).toEqual({ u1: '2026-12-02T09:00:00.000Z', u2: '2026-12-02T03:30:00.000Z', u3: '2026-12-01T14:00:00.000Z' });
+
+    // Past everyone's 09:00: u1 (pro) gets the tip; the others wait for their profile.
+    await jobs.settle(22 * 60 * MIN);
+    expect(await sentKeys(id)).toEqual(['u1:hello', 'u1:tip', 'u2:hello', 'u3:hello']);
+    const waiting = await mcp.ok('list_enrollments', { campaign_id: id, step: 'await_profile' });
+    expect(waiting.enrollments.map((e: { user_id: string; phase: string; waiting_for: string }) => [e.user_id, e.phase, e.waiting_for])).toEqual([
+      ['u2', 'waiting', 'profile.completed'],
+      ['u3', 'waiting', 'profile.completed'],
+    ]);
+    const r = await mcp.ok('track_event', { events: [{ id: 'pc3', user_id: 'u3', type: 'profile.completed', occurred_at: t.clock.now().toISOString() }] });
+    expect(r.triggered.advanced).toBe(1);
+    await jobs.settle(2 * 24 * 60 * MIN);
+    expect(await sentKeys(id)).toEqual(['u1:hello', 'u1:tip', 'u2:hello', 'u2:nudge', 'u3:hello', 'u3:thanks']);
+
+    const listed = await mcp.ok('list_enrollments', { campaign_id: id });
+    expect(listed.totals).toMatchObject({ completed: 3, active: 0 });
+    const s = Object.fromEntries(listed.steps.map((x: { step: string; entered: number; sent: number }) => [x.step, [x.entered, x.sent]]));
+    expect(s).toEqual({ hello: [3, 3], nap: [3, 0], check: [3, 0], tip: [1, 1], await_profile: [2, 0], done: [3, 0], thanks: [1, 1], nudge: [1, 1] });
+  });
+
+  it('a step job that runs twice (its lease lost mid-step) sends once and moves the user once', async () => {
+    const created = await mcp.ok('create_journey', {
+      name: 'Once', channels: ['email'],
+      journey: { entry: { trigger: { event_type: 'ping', cooldown_hours: 0 } }, start: 'one', steps: { one: msg('one', 'end'), end: { kind: 'exit' } } },
+    });
+    const id = created.campaign.id as string;
+    await mcp.ok('activate_campaign', { campaign_id: id, confirm: true });
+    await mcp.ok('track_event', { events: [{ id: 'ping-1', user_id: 'u1', type: 'ping', occurred_at: t.clock.now().toISOString() }] });
+    const [job] = await t.store.jobs.claim('crashy', 10, 60_000, t.clock.now(), ['journey.step']);
+    expect(job).toBeDefined();
+    const control = { owner: 'crashy', stillOwner: () => true, progress: async () => undefined };
+    const handler = t.jobHandlers['journey.step']!;
+    await Promise.all([handler(job!, control), handler(job!, control)]);
+    await handler(job!, control);
+    await jobs.settle(MIN);
+    expect(await sentKeys(id)).toEqual(['u1:one']);
+    expect((await mcp.ok('list_enrollments', { campaign_id: id })).totals).toMatchObject({ completed: 1, total: 1 });
+  });
+});
