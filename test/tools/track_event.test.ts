@@ -30,7 +30,7 @@ describe.each(await dialects())('track_event on %s', (dialect) => {
       { id: 'order-2', user_id: 'u2', type: 'purchase', properties: { amount: 10 } },
       { id: 'order-2', user_id: 'u2', type: 'purchase', properties: { amount: 10 } },
     ];
-    expect(await mcp.ok('track_event', { events })).toEqual({ accepted: 2, duplicates: 1, ids: ['order-1', 'order-2', 'order-2'] });
+    expect(await mcp.ok('track_event', { events })).toEqual({ accepted: 2, duplicates: 1, ids: ['order-1', 'order-2', 'order-2'], triggered: { entered: 0, exited: 0, advanced: 0, skipped: 0 } });
     expect(await mcp.ok('track_event', { events })).toMatchObject({ accepted: 0, duplicates: 3 });
     expect(await stored('purchase')).toEqual(['order-1', 'order-2']);
     const anonymous = await mcp.ok('track_event', { events: [{ user_id: 'u3', type: 'page.view' }] });
@@ -88,9 +88,9 @@ describe('POST /events on the http listener', () => {
 
   it('takes one event or a batch, once per id, after the commit', async () => {
     const one = await post(url, JSON.stringify({ id: 'h-1', user_id: 'u1', type: 'http.signup' }), 'producer');
-    expect(one).toEqual({ status: 200, body: { accepted: 1, duplicates: 0, ids: ['h-1'] } });
+    expect(one).toMatchObject({ status: 200, body: { accepted: 1, duplicates: 0, ids: ['h-1'] } });
     const batch = await post(url, JSON.stringify({ events: [{ id: 'h-1', user_id: 'u1', type: 'http.signup' }, { id: 'h-2', user_id: 'u2', type: 'http.purchase', properties: { amount: 5 } }] }), 'producer');
-    expect(batch).toEqual({ status: 200, body: { accepted: 1, duplicates: 1, ids: ['h-1', 'h-2'] } });
+    expect(batch).toMatchObject({ status: 200, body: { accepted: 1, duplicates: 1, ids: ['h-1', 'h-2'] } });
     expect(count()).toBe(2);
   });
 
