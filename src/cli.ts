@@ -114,13 +114,23 @@ async function worker(config: Config, log: ReturnType<typeof createLogger>, args
   return 0;
 }
 
-/** With NATS_URL: the notification service's delivery events update the ledger (loaded only then). */
+/** With NATS_URL: the notification service's delivery events update the ledger, and the bus's user events feed ingestion (loaded only then). */
 async function startDeliveryEvents(config: Config, app: Awaited<ReturnType<typeof buildApp>>, log: ReturnType<typeof createLogger>) {
   if (!config.NATS_URL) return null;
   const { startNotificationEvents } = await import('./platform/nats/notification-events.js');
   const events = await startNotificationEvents({ url: config.NATS_URL, store: app.store, clock: app.ctx.clock, log });
   log.info({ stream: 'notification_service-stream' }, 'consuming notification delivery events');
-  return events;
+  const { startEventIntake } = await import('./engine/event-intake.js');
+  const intake = await startEventIntake(config, app, log).catch(async (err) => {
+    await events.stop();
+    throw err;
+  });
+  return {
+    stop: async () => {
+      await intake?.stop();
+      await events.stop();
+    },
+  };
 }
 
 async function http(config: Config, log: ReturnType<typeof createLogger>): Promise<number> {

@@ -97,6 +97,18 @@ const envSchema = z.object({
     .string()
     .regex(/^(nats|tls|wss?):\/\//, { error: 'expected a nats:// URL, e.g. nats://127.0.0.1:4222' })
     .optional(),
+  /** With NATS_URL: consume the event service's event.stored envelopes (and NATS_EVENT_SUBJECTS) into event ingestion. */
+  NATS_PLATFORM_EVENTS: bool(true),
+  /** Extra NATS subjects carrying full user events, comma-separated (e.g. `app.events.>`). */
+  NATS_EVENT_SUBJECTS: z
+    .string()
+    .regex(/^[A-Za-z0-9_.*>-]+(,[A-Za-z0-9_.*>-]+)*$/, { error: 'expected comma-separated NATS subjects such as app.events.>' })
+    .optional(),
+  /** Workspace the bus's events belong to (default DEFAULT_WORKSPACE). */
+  NATS_EVENTS_WORKSPACE: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'expected 1-64 letters, digits, _ . or -' })
+    .optional(),
 });
 
 export type Env = z.output<typeof envSchema>;

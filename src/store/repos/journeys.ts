@@ -46,7 +46,7 @@ export function journeyRepo(x: Executor): JourneyRepo {
   const lockUsers = async (db: Db, ws: string, userIds: string[]) => {
     if (x.dialect !== 'postgres' || userIds.length === 0) return;
     const keys = [...new Set(userIds)].sort().map((u) => `${ws}:${u}`);
-    await x.exec(db, sql`select pg_advisory_xact_lock(k) from (select distinct hashtextextended(u, 0) as k from unnest(${sql.param(keys)}::text[]) as u order by 1) s`);
+    await x.exec(db, sql`select pg_advisory_xact_lock(k) from (select distinct hashtextextended(u, 0) as k from jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb) as u order by 1) s`);
   };
 
   const cache = new Map<string, { at: number; flows: Promise<ActiveFlow[]> }>();
