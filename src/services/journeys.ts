@@ -13,6 +13,7 @@ import type { JourneyDefinition, SendStep } from '../domain/journeys/definition.
 import { instantiateJourneyTemplate } from '../domain/journeys/templates.js';
 import { parseJourney, type ValidatedJourney } from '../domain/journeys/validate.js';
 import { activationKey } from '../engine/journeys/runner.js';
+import { INACTIVITY_JOB, inactivityDays, inactivityKey, type InactivityPayload } from '../engine/journeys/inactivity.js';
 import type { Schedule } from '../domain/delivery/schedule.js';
 
 export interface CreateJourneyInput {
@@ -133,7 +134,18 @@ export async function activateFlow(ctx: HandlerContext, campaignId: string, o: A
   if (current?.status === 'draft') current = await ctx.store.campaigns.transition(ws, campaign.id, 'schedule', ctx.principal.actor, `activation ${schedule.id}`);
   if (current?.status === 'scheduled') current = await ctx.store.campaigns.transition(ws, campaign.id, 'start', ctx.principal.actor, 'activated: events now enter users');
   ctx.store.journeys.forget(ws);
+  await startInactivitySweep(ctx, campaign);
   return { campaign: current ?? campaign, schedule, activated: true };
+}
+
+/** A flow entered by inactivity (a `days_inactive` condition) gets its hourly sweep, from now. */
+async function startInactivitySweep(ctx: HandlerContext, campaign: Campaign): Promise<void> {
+  const def = campaign.type === 'journey' ? (await ctx.store.journeys.definition(ctx.workspaceId, campaign.id))?.definition : null;
+  const trigger = def?.entry.trigger ?? campaign.trigger;
+  const days = trigger ? inactivityDays(trigger) : null;
+  if (!trigger || days === null) return;
+  const payload: InactivityPayload = { campaignId: campaign.id, eventType: trigger.event_type, days };
+  await ctx.store.jobs.enqueue({ workspaceId: ctx.workspaceId, kind: INACTIVITY_JOB, payload, runAt: ctx.clock.now(), dedupeKey: inactivityKey(ctx.workspaceId, campaign.id) });
 }
 
 /** The campaign, checked to be a triggered campaign or a journey with a step graph. */

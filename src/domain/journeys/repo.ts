@@ -66,6 +66,8 @@ export interface JourneyRepo {
   list(ws: string, campaignId: string, o: { status?: EnrollmentStatus; step?: string; userId?: string; limit: number; cursor?: string }): Promise<{ enrollments: Enrollment[]; next_cursor: string | null }>;
   statusCounts(ws: string, campaignId: string): Promise<Record<string, number>>;
   stepCounts(ws: string, campaignId: string, goal: { eventType?: string; windowMs: number }): Promise<StepCounts[]>;
+  /** Active users whose last event (or, without one, their creation) is before `before`, in id order. */
+  inactiveUsers(ws: string, before: Date, o: { cursor?: string; limit: number }): Promise<Array<{ id: string; lastEventAt: Date | null; createdAt: Date }>>;
   /** Whether the user did one of `types` at or after `since` (events already stored). */
   didSince(ws: string, userId: string, types: readonly string[], since: Date): Promise<string | null>;
   /** The user's stored events of `type` within [since, until], oldest first. */

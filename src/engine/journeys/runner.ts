@@ -20,6 +20,7 @@ import { audienceRules } from '../../domain/segments/audience.js';
 import type { JobControl, JobHandler, JobOutcome } from '../worker.js';
 import type { DeliveryDeps } from '../delivery/deps.js';
 import { PAUSED_RECHECK_MS } from '../delivery/dispatch.js';
+import { INACTIVITY_JOB, inactivityJob } from './inactivity.js';
 import { sendStep } from './send-step.js';
 
 export { JOURNEY_STEP_JOB } from '../../domain/journeys/repo.js';
@@ -44,7 +45,10 @@ export function journeyHandlers(d: DeliveryDeps): Record<string, JobHandler> {
     }
     return hit;
   };
-  return { [JOURNEY_STEP_JOB]: (job, control) => runStep(d, definitionOf, job, control) };
+  return {
+    [JOURNEY_STEP_JOB]: (job, control) => runStep(d, definitionOf, job, control),
+    [INACTIVITY_JOB]: (job, control) => inactivityJob(d, job, control),
+  };
 }
 
 type DefinitionOf = (ws: string, c: Campaign, version: number) => Promise<JourneyDefinition | null>;

@@ -12,6 +12,7 @@ import { eventValue, type TrackedEvent } from '../../domain/events.js';
 import type { Db, Executor } from '../executor.js';
 
 interface Fresh {
+  system?: boolean;
   id: string;
   userId: string;
   type: string;
@@ -24,7 +25,8 @@ export async function insertEvents(x: Executor, db: Db, workspaceId: string, eve
   const fresh = x.raw.dialect === 'sqlite' ? insertSqlite(x.raw.db, workspaceId, events, received) : await insertPg(db, workspaceId, events, received);
   if (fresh.length === 0) return [];
   const groups = summarise(fresh);
-  const latest = latestPerUser(fresh);
+  // System events (the inactivity sweep) are about the user, not by them: they are no activity.
+  const latest = latestPerUser(fresh.filter((f) => !f.system));
   if (x.raw.dialect === 'sqlite') {
     const st = statements(x.raw.db);
     for (const g of groups) st.summary.run(workspaceId, g.userId, g.type, g.count, g.valueSum, g.firstAt, g.lastAt);
@@ -57,7 +59,7 @@ function insertSqlite(raw: Database.Database, workspaceId: string, events: reado
     const value = eventValue(e.properties);
     const at = e.occurred_at.getTime();
     const r = st.insert.run(workspaceId, e.id, e.user_id, e.type, JSON.stringify(e.properties), value, e.source ?? 'api', at, receivedMs);
-    if (r.changes > 0) out.push({ id: e.id, userId: e.user_id, type: e.type, value, at });
+    if (r.changes > 0) out.push({ id: e.id, userId: e.user_id, type: e.type, value, at, system: isSystem(e) });
   }
   return out;
 }
@@ -72,10 +74,11 @@ async function insertPg(db: Db, workspaceId: string, events: readonly TrackedEve
     on conflict do nothing
     returning id`)) as unknown as Array<{ id: string }>;
   const ids = new Set(rows.map((r) => r.id));
-  return events.filter((e) => ids.has(e.id)).map((e) => ({ id: e.id, userId: e.user_id, type: e.type, value: eventValue(e.properties), at: e.occurred_at.getTime() }));
+  return events.filter((e) => ids.has(e.id)).map((e) => ({ id: e.id, userId: e.user_id, type: e.type, value: eventValue(e.properties), at: e.occurred_at.getTime(), system: isSystem(e) }));
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+const isSystem = (e: TrackedEvent) => e.source?.startsWith('system:') === true;
 /** Rows as one jsonb parameter, read back with jsonb_to_recordset: one statement per table whatever the batch size. */
 const rowsParam = (rows: readonly object[]) => sql`${JSON.stringify(rows)}::jsonb`;
 

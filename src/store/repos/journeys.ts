@@ -7,7 +7,7 @@
  * or in a second process changes nothing once the user has moved on. Jobs are written in the same
  * transaction as the move that needs them, keyed so that a repeat adds none.
  */
-import { and, asc, count, eq, gt, gte, inArray, isNull, lte, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, gte, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { JourneyDefinition } from '../../domain/journeys/definition.js';
 import { planIntake, typesOf, type EnrollmentStatus, type IntakePlan } from '../../domain/journeys/intake.js';
 import { JOURNEY_STEP_JOB, stepJobKey, type Enrollment, type JourneyRepo, type NewStepJob } from '../../domain/journeys/repo.js';
@@ -252,6 +252,25 @@ export function journeyRepo(x: Executor): JourneyRepo {
           exited: Number(r.exited ?? 0),
           converted: converted.get(r.step) ?? 0,
         }));
+      }),
+
+    inactiveUsers: (ws, before, o) =>
+      x.run(async (db) => {
+        const u = x.t.users;
+        const rows = await db
+          .select({ id: u.id, lastEventAt: u.lastEventAt, createdAt: u.createdAt })
+          .from(u)
+          .where(
+            and(
+              eq(u.workspaceId, ws),
+              eq(u.status, 'active'),
+              or(lt(u.lastEventAt, before), and(isNull(u.lastEventAt), lt(u.createdAt, before))),
+              ...(o.cursor ? [gt(u.id, o.cursor)] : []),
+            ),
+          )
+          .orderBy(asc(u.id))
+          .limit(o.limit);
+        return rows.map((r) => ({ id: r.id, lastEventAt: r.lastEventAt ? new Date(r.lastEventAt) : null, createdAt: new Date(r.createdAt) }));
       }),
 
     didSince: (ws, userId, types, since) =>
