@@ -13,9 +13,15 @@ export default defineTool({
   description: `Creates a DRAFT journey: a trigger event enters a user, who then walks a graph of steps: send (a message), wait (minutes, or until a local time of day), wait_for_event (with a timeout), branch (on a segment or a property of the triggering event), split (random, by weight) and exit. The trigger has conditions, a delay, a cooldown, an entry limit and exit events (a purchase ends a cart-abandonment journey).
 Give either journey (the graph as JSON: {entry: {trigger}, start, steps: {id: step}}) or template: one of ${templateList}; each takes params (e.g. {"delay_minutes": 60, "discount_code": "SAVE10"}).
 It sends nothing: call activate_campaign to start it. Graph errors (a step pointing at a missing step, a cycle, an unreachable step, a bad condition) are refused with the step named. For a single triggered message, create_campaign with type 'triggered' is simpler.
-Returns the campaign (type journey, one variant per message) and the stored graph (revision 1).`,
+With campaign_id it revises a journey: a draft is replaced, a running one gets the next revision (new entrants take it; users already in it finish the revision they entered; its messages cannot change).
+Returns the campaign (type journey, one variant per message) and the stored graph with its revision number.`,
   scope: 'write',
   input: z.strictObject({
+    campaign_id: z
+      .string({ error: 'campaign_id must be the id of a journey, e.g. "cmp_0193..."' })
+      .regex(/^cmp_[0-9a-f]{32}$/, { error: 'campaign_id must look like "cmp_" followed by 32 hex characters; omit it to create a new journey' })
+      .optional()
+      .describe('Revise this journey: a draft is replaced; a running or paused one gets a new revision for new entrants (users in flight stay on theirs) and must keep its messages.'),
     name: campaignFields.name,
     description: campaignFields.description,
     segment_id: campaignFields.segment_id.describe('Only users in this segment (when their first step runs) go through; omit for everyone the trigger enters.'),
@@ -48,5 +54,5 @@ Returns the campaign (type journey, one variant per message) and the stored grap
     const r = await createJourney(ctx, input);
     return { campaign: r.campaign, version: r.version, journey: r.journey as unknown as Record<string, unknown> };
   },
-  summary: (o) => `journey ${o.campaign.id} created as a draft (${Object.keys((o.journey as { steps: object }).steps).length} steps); activate it with activate_campaign`,
+  summary: (o) => `journey ${o.campaign.id} revision ${o.version} saved (${o.campaign.status}) with ${Object.keys((o.journey as { steps: object }).steps).length} steps${o.campaign.status === 'draft' ? '; activate it with activate_campaign' : ''}`,
 });

@@ -30,11 +30,16 @@ export interface CreateJourneyInput {
   template?: { name: string; params?: unknown };
 }
 
-export async function createJourney(ctx: HandlerContext, input: CreateJourneyInput): Promise<{ campaign: Campaign; version: number; journey: JourneyDefinition }> {
+export async function createJourney(ctx: HandlerContext, input: CreateJourneyInput & { campaign_id?: string }): Promise<{ campaign: Campaign; version: number; journey: JourneyDefinition }> {
   if ((input.journey === undefined) === (input.template === undefined)) {
     throw invalidInput('give either journey (a step graph) or template (a named classic flow), not both and not neither', 'e.g. template: {"name": "cart_abandonment", "params": {"delay_minutes": 60}}');
   }
   const validated = input.journey !== undefined ? parseJourney(input.journey) : instantiateJourneyTemplate(input.template!.name, input.template!.params ?? {});
+  const existing = input.campaign_id ? await ctx.store.campaigns.get(ctx.workspaceId, input.campaign_id) : null;
+  if (input.campaign_id && (!existing || existing.type !== 'journey')) {
+    throw notFound('journey', input.campaign_id, 'Call list_campaigns with type journey, or omit campaign_id to create a new journey');
+  }
+  if (existing && existing.status !== 'draft') return reviseRunning(ctx, existing, validated);
   const { definition, variants } = withStepVariants(validated, input.variants);
   const base = toDefinition(
     {
@@ -60,9 +65,36 @@ export async function createJourney(ctx: HandlerContext, input: CreateJourneyInp
     const [problem] = variantProblems(v);
     if (problem) throw invalidInput(`the message of step '${v.name.replace(/^Step /, '')}' ${problem}`, 'Templates are Liquid: use profile variables (first_name, email, ...) or the trigger event\'s properties, with defaults for optional ones');
   }
-  const campaign = await ctx.store.campaigns.create(ctx.workspaceId, def, ctx.principal.actor);
+  const campaign = existing
+    ? await ctx.store.campaigns.updateDraft(ctx.workspaceId, existing.id, def, ctx.principal.actor)
+    : await ctx.store.campaigns.create(ctx.workspaceId, def, ctx.principal.actor);
   const version = await ctx.store.journeys.saveVersion(ctx.workspaceId, campaign.id, definition, ctx.principal.actor, ctx.clock.now());
   return { campaign, version, journey: definition };
+}
+
+/**
+ * A new revision of a running (or paused) journey: new entrants take it, users in flight stay on
+ * the revision they entered. Its messages are the campaign's variants, which a running campaign
+ * keeps, so the new graph may rewire, add or drop steps but must send messages it already has.
+ */
+async function reviseRunning(ctx: HandlerContext, c: Campaign, validated: ValidatedJourney): Promise<{ campaign: Campaign; version: number; journey: JourneyDefinition }> {
+  if (c.status !== 'running' && c.status !== 'paused') {
+    throw new DomainError('invalid_transition', `Journey '${c.id}' is '${c.status}' and cannot be revised`, 'Create a new journey');
+  }
+  const current = c.variants.map((v) => ({ key: v.key, name: v.name, ...(v.subject !== undefined ? { subject: v.subject } : {}), body: v.body, ...(v.html !== undefined ? { html: v.html } : {}), template_vars: v.template_vars }));
+  const { definition, variants } = withStepVariants(validated, current);
+  for (const v of variants) {
+    const had = c.variants.find((x) => x.key === v.key);
+    if (!had || had.body !== v.body || had.subject !== v.subject || had.html !== v.html) {
+      throw invalidInput(
+        `the revision changes or adds the message '${v.key}'; a running journey keeps its messages`,
+        `Send existing messages with variant_key (${c.variants.map((x) => x.key).join(', ')}), or create a new journey for new content`,
+      );
+    }
+  }
+  const version = await ctx.store.journeys.saveVersion(ctx.workspaceId, c.id, definition, ctx.principal.actor, ctx.clock.now());
+  ctx.store.journeys.forget(ctx.workspaceId);
+  return { campaign: c, version, journey: definition };
 }
 
 /**

@@ -110,4 +110,23 @@ describe.each(await dialects())('journey steps on %s', (dialect) => {
     expect(await sentKeys(id)).toEqual(['u1:one']);
     expect((await mcp.ok('list_enrollments', { campaign_id: id })).totals).toMatchObject({ completed: 1, total: 1 });
   });
+
+  it('a revision of a running journey takes new entrants; users in flight finish theirs', async () => {
+    const v1 = { entry: { trigger: { event_type: 'rev.go', cooldown_hours: 0 } }, start: 'pause', steps: { pause: { kind: 'wait', minutes: 60, next: 'one' }, one: msg('one', 'end'), end: { kind: 'exit' } } };
+    const created = await mcp.ok('create_journey', { name: 'Revised', channels: ['email'], journey: v1 });
+    const id = created.campaign.id as string;
+    await mcp.ok('activate_campaign', { campaign_id: id, confirm: true });
+    await mcp.ok('track_event', { events: [{ id: 'rev-1', user_id: 'u1', type: 'rev.go', occurred_at: t.clock.now().toISOString() }] });
+    await jobs.settle(MIN);
+    const v2 = { entry: v1.entry, start: 'one', steps: { one: { kind: 'send', variant_key: 'one', next: 'end' }, end: { kind: 'exit' } } };
+    expect(await mcp.fail('create_journey', { campaign_id: id, name: 'Revised', channels: ['email'], journey: { ...v2, steps: { one: msg('changed', 'end'), end: { kind: 'exit' } } } })).toMatch(/keeps its messages/);
+    expect((await mcp.ok('create_journey', { campaign_id: id, name: 'Revised', channels: ['email'], journey: v2 })).version).toBe(2);
+    await mcp.ok('track_event', { events: [{ id: 'rev-2', user_id: 'u2', type: 'rev.go', occurred_at: t.clock.now().toISOString() }] });
+    await jobs.settle(MIN);
+    expect(await sentKeys(id)).toEqual(['u2:one']);
+    await jobs.settle(2 * 60 * MIN);
+    expect(await sentKeys(id)).toEqual(['u1:one', 'u2:one']);
+    const versions = Object.fromEntries((await mcp.ok('list_enrollments', { campaign_id: id })).enrollments.map((e: { user_id: string; journey_version: number }) => [e.user_id, e.journey_version]));
+    expect(versions).toEqual({ u1: 1, u2: 2 });
+  });
 });
