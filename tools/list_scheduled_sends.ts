@@ -6,7 +6,7 @@ import { campaignIdInput, scheduleView, toScheduleView } from '../src/views/send
 export default defineTool({
   name: 'list_scheduled_sends',
   title: 'List scheduled sends',
-  description: `Lists the schedules made by schedule_send, newest first: when each fires next, its kind (at, local_time, recurring), and its messages so far by ledger status (queued, deferred, sending, sent, delivered, failed, suppressed, skipped, cancelled).
+  description: `Lists the schedules made by schedule_send and activate_campaign, newest first: when each fires next, its kind (at, local_time, recurring, or trigger: the standing schedule of an activated triggered campaign or journey), and its messages so far by ledger status (queued, deferred, sending, sent, delivered, failed, suppressed, skipped, cancelled).
 Read-only. Filter by campaign_id or status (default active: the upcoming ones). For one campaign's full state read campaign://{campaign_id}.`,
   scope: 'read',
   input: z.strictObject({

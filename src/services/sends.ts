@@ -166,6 +166,8 @@ export async function cancelSchedule(ctx: HandlerContext, scheduleId: string, re
     if (campaign.status === 'scheduled') await ctx.store.campaigns.transition(ws, campaign.id, 'unschedule', ctx.principal.actor, `schedule ${scheduleId} cancelled`);
     else if (campaign.status === 'running') await ctx.store.campaigns.transition(ws, campaign.id, 'complete', ctx.principal.actor, `schedule ${scheduleId} cancelled`);
   }
+  // A triggered campaign or journey stops entering users at once.
+  if (schedule.kind === 'trigger') ctx.store.journeys.forget(ws);
   const after = await ctx.store.schedules.get(ws, scheduleId);
   return { schedule: after ?? schedule, cancelledMessages };
 }

@@ -123,6 +123,21 @@ describe.each(await dialects())('journeys on %s', (dialect) => {
     expect(await deliveries(id)).toEqual(['u6']);
   });
 
+  it('cancelling the standing schedule ends the campaign; pending steps send nothing', async () => {
+    const created = await mcp.ok('create_campaign', {
+      name: 'Later', type: 'triggered', channels: ['in_app'], variants: [{ body: 'Later!' }], trigger: { event_type: 'later.please', delay_minutes: 60 },
+    });
+    const id = created.campaign.id as string;
+    const { schedule_id } = await mcp.ok('activate_campaign', { campaign_id: id, confirm: true });
+    expect((await mcp.ok('list_scheduled_sends', { campaign_id: id })).schedules[0]).toMatchObject({ id: schedule_id, kind: 'trigger' });
+    expect((await mcp.ok('track_event', { events: [{ user_id: 'u3', type: 'later.please', occurred_at: at() }] })).triggered.entered).toBe(1);
+    await mcp.ok('cancel_schedule', { schedule_id, reason: 'campaign over' });
+    expect((await mcp.ok('track_event', { events: [{ user_id: 'u4', type: 'later.please', occurred_at: at() }] })).triggered.entered).toBe(0);
+    await jobs.settle(2 * 60 * MIN);
+    expect(await deliveries(id)).toEqual([]);
+    expect((await mcp.ok('list_enrollments', { campaign_id: id })).enrollments).toMatchObject([{ user_id: 'u3', status: 'exited', end_reason: 'campaign_completed' }]);
+  });
+
   it('refuses bad graphs naming the step, and creates nothing', async () => {
     const before = (await mcp.ok('list_campaigns', {})).campaigns.length;
     const trigger = { event_type: 'x.happened' };
