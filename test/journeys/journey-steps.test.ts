@@ -129,4 +129,29 @@ describe.each(await dialects())('journey steps on %s', (dialect) => {
     const versions = Object.fromEntries((await mcp.ok('list_enrollments', { campaign_id: id })).enrollments.map((e: { user_id: string; journey_version: number }) => [e.user_id, e.journey_version]));
     expect(versions).toEqual({ u1: 1, u2: 2 });
   });
+
+  it('a message quiet hours hold back waits in the ledger, and the user moves on once it went out', async () => {
+    await addPeople(t.store, ws, [{ id: 'tokyo', timezone: 'Asia/Tokyo', phone: '+81300000000', consents: { sms: true } }], t.clock.now());
+    const created = await mcp.ok('create_journey', {
+      name: 'Quiet', channels: ['sms'],
+      journey: { entry: { trigger: { event_type: 'quiet.go' } }, start: 'text', steps: { text: { kind: 'send', body: 'Hello', next: 'end' }, end: { kind: 'exit' } } },
+    });
+    const id = created.campaign.id as string;
+    await mcp.ok('activate_campaign', { campaign_id: id, confirm: true });
+    // 21:00 in Tokyo or later: inside the default quiet hours (21:00-08:00) for sms.
+    t.clock.set(new Date(Math.max(t.clock.now().getTime(), Date.parse('2026-12-08T12:30:00Z'))));
+    await mcp.ok('track_event', { events: [{ id: 'quiet-1', user_id: 'tokyo', type: 'quiet.go', occurred_at: t.clock.now().toISOString() }] });
+    await jobs.settle(MIN);
+    const [waiting] = (await mcp.ok('list_enrollments', { campaign_id: id })).enrollments;
+    expect(waiting).toMatchObject({ status: 'active', step: 'text' });
+    const deferred = await query<{ status: string; scheduled_for: unknown }>(t, `select status, scheduled_for from messages where campaign_id = ${p(1)}`, [id]);
+    expect(deferred.map((r) => r.status)).toEqual(['deferred']);
+    await jobs.settle(24 * 60 * MIN);
+    const sent = await query<{ status: string; sent_at: unknown }>(t, `select status, sent_at from messages where campaign_id = ${p(1)}`, [id]);
+    expect(sent.map((r) => r.status)).toEqual([expect.stringMatching(/^(sent|delivered)$/)]);
+    // Sent at 08:00 Tokyo time (23:00 UTC).
+    const sentAt = new Date(dialect === 'sqlite' ? Number(sent[0]!.sent_at) : String(sent[0]!.sent_at));
+    expect(sentAt.toISOString().slice(11, 16)).toBe('23:00');
+    expect((await mcp.ok('list_enrollments', { campaign_id: id })).enrollments[0]).toMatchObject({ status: 'completed' });
+  });
 });
