@@ -63,7 +63,7 @@ export async function createJourney(ctx: HandlerContext, input: CreateJourneyInp
   }
   for (const v of def.variants) {
     const [problem] = variantProblems(v);
-    if (problem) throw invalidInput(`the message of step '${v.name.replace(/^Step /, '')}' ${problem}`, 'Templates are Liquid: use profile variables (first_name, email, ...) or the trigger event\'s properties, with defaults for optional ones');
+    if (problem) throw invalidInput(`the message of step '${v.name.replace(/^Step /, '')}' ${problem}`, 'Templates are Liquid: use profile variables (first_name, email, tier, ...) or the context objects (user.*, subscription, scores, last_purchase), with defaults for optional ones');
   }
   const campaign = existing
     ? await ctx.store.campaigns.updateDraft(ctx.workspaceId, existing.id, def, ctx.principal.actor)
