@@ -2,7 +2,8 @@ CREATE TABLE "dead_letters" (
 	"id" text PRIMARY KEY NOT NULL,
 	"source" text NOT NULL,
 	"subject" text NOT NULL,
-	"stream_seq" integer,
+	"stream_seq" bigint,
+	"payload_digest" text NOT NULL,
 	"reason" text NOT NULL,
 	"payload" text NOT NULL,
 	"received_at" timestamp with time zone NOT NULL
@@ -52,7 +53,7 @@ CREATE TABLE "journey_versions" (
 	CONSTRAINT "journey_versions_workspace_id_campaign_id_version_pk" PRIMARY KEY("workspace_id","campaign_id","version")
 );
 --> statement-breakpoint
-CREATE UNIQUE INDEX "dead_letters_source_seq_uq" ON "dead_letters" USING btree ("source","subject","stream_seq");--> statement-breakpoint
+CREATE UNIQUE INDEX "dead_letters_message_uq" ON "dead_letters" USING btree ("source","subject","stream_seq","payload_digest");--> statement-breakpoint
 CREATE INDEX "dead_letters_time_idx" ON "dead_letters" USING btree ("received_at");--> statement-breakpoint
 CREATE INDEX "enrollment_steps_campaign_idx" ON "enrollment_steps" USING btree ("workspace_id","campaign_id","step");--> statement-breakpoint
 CREATE UNIQUE INDEX "enrollments_entry_uq" ON "enrollments" USING btree ("workspace_id","campaign_id","entry_event_id");--> statement-breakpoint

@@ -3,12 +3,13 @@ CREATE TABLE `dead_letters` (
 	`source` text NOT NULL,
 	`subject` text NOT NULL,
 	`stream_seq` integer,
+	`payload_digest` text NOT NULL,
 	`reason` text NOT NULL,
 	`payload` text NOT NULL,
 	`received_at` integer NOT NULL
 );
 --> statement-breakpoint
-CREATE UNIQUE INDEX `dead_letters_source_seq_uq` ON `dead_letters` (`source`,`subject`,`stream_seq`);--> statement-breakpoint
+CREATE UNIQUE INDEX `dead_letters_message_uq` ON `dead_letters` (`source`,`subject`,`stream_seq`,`payload_digest`);--> statement-breakpoint
 CREATE INDEX `dead_letters_time_idx` ON `dead_letters` (`received_at`);--> statement-breakpoint
 CREATE TABLE `enrollment_steps` (
 	`workspace_id` text NOT NULL,

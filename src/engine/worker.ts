@@ -3,7 +3,7 @@
  * Handlers are idempotent (every write they make is keyed), so a job that runs twice after a crash
  * does no harm; a handler that must not act after losing its lease checks `stillOwner()`.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import type { Job, JobQueue } from '../domain/jobs.js';
 import type { Clock, Logger } from '../domain/ports.js';
 
@@ -105,6 +105,10 @@ export function createWorker(o: WorkerOptions): Worker {
       loop ??= (async () => {
         const active = new Set<Promise<void>>();
         while (!stopping) {
+          // On SQLite every statement completes synchronously, so without this a backlog of jobs
+          // would run from microtask to microtask and starve timers and sockets (the NATS intake,
+          // MCP requests) until it is done.
+          await setImmediate();
           let claimed: Job[] = [];
           const free = concurrency - active.size;
           if (free > 0) {

@@ -1,4 +1,8 @@
-/** Dead letters: messages the event intake could not use, with the reason, for an operator to read. */
+/**
+ * Dead letters: messages the event intake could not use, with the reason, for an operator to read.
+ * A redelivered message is stored once (same source, subject, stream sequence and payload).
+ */
+import { createHash } from 'node:crypto';
 import { and, desc, eq } from 'drizzle-orm';
 import type { DeadLetterRepo } from '../../domain/ports.js';
 import type { Executor } from '../executor.js';
@@ -21,6 +25,7 @@ export function deadLetterRepo(x: Executor): DeadLetterRepo {
                   source: e.source.slice(0, 200),
                   subject: e.subject.slice(0, 500),
                   streamSeq: e.streamSeq ?? null,
+                  payloadDigest: createHash('sha256').update(e.payload).digest('hex').slice(0, 32),
                   reason: e.reason.slice(0, 1000),
                   payload: e.payload.slice(0, MAX_PAYLOAD),
                   receivedAt: e.receivedAt,

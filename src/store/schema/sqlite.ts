@@ -680,9 +680,11 @@ export const deadLetters = sqliteTable(
     source: text('source').notNull(),
     subject: text('subject').notNull(),
     streamSeq: integer('stream_seq'),
+    /** sha256 of the payload (first 32 hex): with the sequence, one message; a recreated stream restarts its sequences. */
+    payloadDigest: text('payload_digest').notNull(),
     reason: text('reason').notNull(),
     payload: text('payload').notNull(),
     receivedAt: ts('received_at').notNull(),
   },
-  (t) => [uniqueIndex('dead_letters_source_seq_uq').on(t.source, t.subject, t.streamSeq), index('dead_letters_time_idx').on(t.receivedAt)],
+  (t) => [uniqueIndex('dead_letters_message_uq').on(t.source, t.subject, t.streamSeq, t.payloadDigest), index('dead_letters_time_idx').on(t.receivedAt)],
 );
