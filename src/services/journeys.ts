@@ -13,6 +13,7 @@ import type { JourneyDefinition, SendStep } from '../domain/journeys/definition.
 import { instantiateJourneyTemplate } from '../domain/journeys/templates.js';
 import { parseJourney, type ValidatedJourney } from '../domain/journeys/validate.js';
 import { activationKey } from '../engine/journeys/runner.js';
+import { EVENT_ROOT } from '../engine/journeys/send-step.js';
 import { INACTIVITY_JOB, inactivityDays, inactivityKey, type InactivityPayload } from '../engine/journeys/inactivity.js';
 import type { Schedule } from '../domain/delivery/schedule.js';
 
@@ -62,8 +63,8 @@ export async function createJourney(ctx: HandlerContext, input: CreateJourneyInp
     throw notFound('segment', def.segment_id, 'Omit segment_id (everyone the trigger enters), or define the segment first');
   }
   for (const v of def.variants) {
-    const [problem] = variantProblems(v);
-    if (problem) throw invalidInput(`the message of step '${v.name.replace(/^Step /, '')}' ${problem}`, 'Templates are Liquid: use profile variables (first_name, email, tier, ...) or the context objects (user.*, subscription, scores, last_purchase), with defaults for optional ones');
+    const [problem] = variantProblems(v, [EVENT_ROOT]);
+    if (problem) throw invalidInput(`the message of step '${v.name.replace(/^Step /, '')}' ${problem}`, 'Templates are Liquid: use profile variables (first_name, email, tier, ...) or the context objects (user.*, subscription, scores, last_purchase), the triggering event\'s properties under event.* (e.g. {{ event.total }}), with defaults for optional ones');
   }
   const campaign = existing
     ? await ctx.store.campaigns.updateDraft(ctx.workspaceId, existing.id, def, ctx.principal.actor)

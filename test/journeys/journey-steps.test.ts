@@ -154,4 +154,22 @@ describe.each(await dialects())('journey steps on %s', (dialect) => {
     expect(sentAt.toISOString().slice(11, 16)).toBe('23:00');
     expect((await mcp.ok('list_enrollments', { campaign_id: id })).enrollments[0]).toMatchObject({ status: 'completed' });
   });
+
+  it('messages read the triggering event under event.*', async () => {
+    const created = await mcp.ok('create_journey', {
+      name: 'Event vars', channels: ['email'],
+      journey: {
+        entry: { trigger: { event_type: 'cart.left', cooldown_hours: 0 } },
+        start: 'remind',
+        steps: { remind: { kind: 'send', subject: 'Your {{ event.cart.items | size }} items', body: 'Total: {{ event.cart.total }} EUR, code {{ event.code | default: "none" }}', next: 'end' }, end: { kind: 'exit' } },
+      },
+    });
+    const id = created.campaign.id as string;
+    await mcp.ok('activate_campaign', { campaign_id: id, confirm: true });
+    await mcp.ok('track_event', { events: [{ id: 'cl-1', user_id: 'u3', type: 'cart.left', properties: { cart: { total: 42.5, items: ['a', 'b'] } }, occurred_at: t.clock.now().toISOString() }] });
+    await jobs.settle(MIN);
+    const [row] = await query<{ rendered: unknown }>(t, `select rendered from messages where campaign_id = ${p(1)}`, [id]);
+    const rendered = typeof row!.rendered === 'string' ? JSON.parse(row!.rendered) : row!.rendered;
+    expect(rendered).toMatchObject({ subject: 'Your 2 items', text: expect.stringContaining('Total: 42.5 EUR, code none') });
+  });
 });

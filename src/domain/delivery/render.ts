@@ -64,7 +64,7 @@ export function compileVariant(v: VariantContent): CompiledVariant {
 }
 
 /** What is wrong with a variant's templates: syntax errors, or variables nothing provides. */
-export function variantProblems(v: VariantContent): string[] {
+export function variantProblems(v: VariantContent, provided: readonly string[] = []): string[] {
   let compiled: CompiledVariant;
   try {
     compiled = compileVariant(v);
@@ -73,7 +73,7 @@ export function variantProblems(v: VariantContent): string[] {
   }
   // A variable printed only with a default works when nothing provides it.
   const required = [compiled.subject, compiled.text, compiled.html].flatMap((t) => (t ? t.variables.filter((x) => !t.defaulted.includes(x)) : []));
-  const unknown = unknownVariables(required, v.template_vars);
+  const unknown = unknownVariables(required, v.template_vars).filter((x) => !provided.includes(x));
   return unknown.length ? [`uses variables nothing provides: ${unknown.map((u) => `{{${u}}}`).join(', ')}`] : [];
 }
 

@@ -20,7 +20,17 @@ import type { DeliveryDeps } from './deps.js';
 
 export const ACTOR = 'dispatcher';
 
-export async function sendBatch(d: DeliveryDeps, ws: string, campaign: Campaign, schedule: Schedule, rows: DueMessage[], stopped: boolean, requestId: string) {
+/** `extraContext`: more template roots per user (a journey's triggering event). */
+export async function sendBatch(
+  d: DeliveryDeps,
+  ws: string,
+  campaign: Campaign,
+  schedule: Schedule,
+  rows: DueMessage[],
+  stopped: boolean,
+  requestId: string,
+  extraContext?: ReadonlyMap<string, Record<string, unknown>>,
+) {
   const now = d.clock.now();
   const outcomes: LedgerOutcome[] = [];
   // An outcome for a member without a row writes the row.
@@ -113,7 +123,9 @@ export async function sendBatch(d: DeliveryDeps, ws: string, campaign: Campaign,
     try {
       const u = c.row.user;
       const profile = { id: c.row.userId, name: u.name, email: u.email, tier: u.tier, country: u.country, locale: u.locale, timezone: u.timezone };
-      content = renderMessage(variant, profile, c.channel, contexts?.get(c.row.userId)?.data);
+      const extra = extraContext?.get(c.row.userId);
+      const data = contexts?.get(c.row.userId)?.data;
+      content = renderMessage(variant, profile, c.channel, extra ? { ...data, ...extra } : data);
     } catch (err) {
       if (!(err instanceof TemplateError)) throw err;
       // Missing data is this person's problem, not a reason to retry: fail it with the variable's name.

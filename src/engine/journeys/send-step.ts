@@ -15,6 +15,9 @@ import { newId } from '../../store/ids.js';
 import { sendBatch } from '../delivery/batch.js';
 import type { DeliveryDeps } from '../delivery/deps.js';
 
+/** Journey messages read the event that entered the user under this root: {{ event.cart.total }}. */
+export const EVENT_ROOT = 'event';
+
 export type SendStepResult =
   /** The message is still open (deferred by quiet hours, retrying): run the step again then. */
   | { kind: 'pending'; at: Date }
@@ -29,6 +32,7 @@ export async function sendStep(d: DeliveryDeps, ws: string, campaign: Campaign, 
   const stepKey = journeyStepKey(e.id, stepId);
   const range: RangeQuery = { campaignId: c.id, stepKey, afterUserId: null, throughUserId: null };
   const now = d.clock.now();
+  const eventContext = new Map([[e.userId, { [EVENT_ROOT]: e.triggerProperties }]]);
   const existing = await d.store.ledger.stepCounts(ws, c.id, stepKey);
   if (Object.keys(existing).length === 0) {
     const [facts] = (await d.store.segments.memberFacts(ws, null, { now, limit: 1, userIds: [e.userId] })).members;
@@ -52,10 +56,10 @@ export async function sendStep(d: DeliveryDeps, ws: string, campaign: Campaign, 
       plannedFor: now,
       user: facts,
     };
-    await sendBatch(d, ws, c, schedule, [message], false, requestId);
+    await sendBatch(d, ws, c, schedule, [message], false, requestId, eventContext);
   } else {
     const due = await d.store.ledger.due(ws, range, now, 10);
-    if (due.length > 0) await sendBatch(d, ws, c, schedule, due, false, requestId);
+    if (due.length > 0) await sendBatch(d, ws, c, schedule, due, false, requestId, eventContext);
   }
   const next = await d.store.ledger.nextDue(ws, range);
   if (next) return { kind: 'pending', at: next };
