@@ -11,7 +11,7 @@ import type { Campaign } from '../../domain/campaign.js';
 import type { Schedule } from '../../domain/delivery/schedule.js';
 import type { JourneyDefinition, JourneyStep } from '../../domain/journeys/definition.js';
 import { NOT_IN_AUDIENCE } from '../../domain/journeys/intake.js';
-import { JOURNEY_STEP_JOB, type Enrollment, type StepJobPayload } from '../../domain/journeys/repo.js';
+import { JOURNEY_STEP_JOB, type StepJobPayload } from '../../domain/journeys/repo.js';
 import { triggeredFlow } from '../../domain/journeys/triggered.js';
 import { branchMatched, nextAfter, resumeAt } from '../../domain/journeys/transitions.js';
 import { conditionHolds } from '../../domain/triggers/conditions.js';

@@ -16,6 +16,7 @@ import { triggeredFlow } from '../../domain/journeys/triggered.js';
 import type { Db, Executor } from '../executor.js';
 import { newId } from '../ids.js';
 import { insertEvents } from './events.js';
+import { enrollmentsOf, writePlan } from './journey-intake-sql.js';
 
 /** How long the running flows of a workspace are reused before they are read again (a campaign started elsewhere is seen within it). */
 const FLOW_CACHE_MS = 1_000;
@@ -108,11 +109,7 @@ export function journeyRepo(x: Executor): JourneyRepo {
         if (relevant.length === 0) return { inserted: inserted.length, plan: empty };
         const userIds = [...new Set(relevant.map((e) => e.user_id))];
         await lockUsers(db, ws, userIds);
-        const rows = await db
-          .select()
-          .from(en)
-          .where(and(eq(en.workspaceId, ws), inArray(en.userId, userIds), inArray(en.campaignId, flows.map((f) => f.campaignId))));
-        const enrollments = rows.map(toEnrollment);
+        const enrollments = await enrollmentsOf(x, db, ws, userIds, flows.map((f) => f.campaignId));
         const definitions = new Map(flows.map((f) => [`${f.campaignId}:${f.version}`, f.definition]));
         for (const e of enrollments) {
           const key = `${e.campaignId}:${e.journeyVersion}`;
@@ -128,7 +125,7 @@ export function journeyRepo(x: Executor): JourneyRepo {
           definitions,
           newId: () => newId('enr'),
         });
-        await write(db, ws, plan, now);
+        await writePlan(x, db, ws, plan, now);
         return { inserted: inserted.length, plan };
       }),
 
@@ -295,50 +292,6 @@ export function journeyRepo(x: Executor): JourneyRepo {
         return rows.map((r) => ({ id: r.id, at: new Date(r.at), properties: r.properties }));
       }),
   };
-
-  async function write(db: Db, ws: string, plan: IntakePlan, now: Date): Promise<void> {
-    if (plan.enter.length > 0) {
-      for (let i = 0; i < plan.enter.length; i += 500) {
-        const slice = plan.enter.slice(i, i + 500);
-        const added = await db
-          .insert(en)
-          .values(
-            slice.map((n) => ({
-              workspaceId: ws, id: n.id, campaignId: n.campaignId, journeyVersion: n.journeyVersion, userId: n.userId, entryEventId: n.entryEventId,
-              enteredAt: n.enteredAt, status: 'active', step: n.start, seq: 1, phase: 'due', nextAt: n.actAt, triggerProperties: n.properties,
-              createdAt: now, updatedAt: now,
-            })),
-          )
-          .onConflictDoNothing()
-          .returning({ id: en.id });
-        const ids = new Set(added.map((a) => a.id));
-        const fresh = slice.filter((n) => ids.has(n.id));
-        if (fresh.length > 0) {
-          await db.insert(es).values(fresh.map((n) => ({ workspaceId: ws, enrollmentId: n.id, campaignId: n.campaignId, step: n.start, enteredAt: n.actAt }))).onConflictDoNothing();
-        }
-        await enqueue(db, ws, fresh.map((n) => ({ payload: { enrollmentId: n.id, seq: 1, step: n.start, via: 'entry' as const }, runAt: n.actAt })), now);
-      }
-    }
-    for (const e of plan.exit) {
-      const done = await db
-        .update(en)
-        .set({ status: 'exited', endReason: e.reason, endedAt: e.at, phase: 'due', waitingFor: null, nextAt: null, updatedAt: now })
-        .where(and(eq(en.workspaceId, ws), eq(en.id, e.id), eq(en.status, 'active')))
-        .returning({ id: en.id });
-      if (done.length > 0) await leave(db, ws, e.id, e.step, 'exited', e.at);
-    }
-    for (const a of plan.answer) {
-      const moved = await db
-        .update(en)
-        .set({ step: a.to, seq: a.seq + 1, phase: 'due', waitingFor: null, waitingSince: null, nextAt: a.at, updatedAt: now })
-        .where(and(eq(en.workspaceId, ws), eq(en.id, a.id), eq(en.seq, a.seq), eq(en.status, 'active'), eq(en.phase, 'waiting')))
-        .returning({ id: en.id, campaignId: en.campaignId });
-      if (moved.length === 0) continue;
-      await leave(db, ws, a.id, a.from, 'event', a.at);
-      await db.insert(es).values({ workspaceId: ws, enrollmentId: a.id, campaignId: moved[0]!.campaignId, step: a.to, enteredAt: a.at }).onConflictDoNothing();
-      await enqueue(db, ws, [{ payload: { enrollmentId: a.id, seq: a.seq + 1, step: a.to, via: 'go' }, runAt: a.at }], now);
-    }
-  }
 }
 
 type Row = typeof import('../schema/sqlite.js').enrollments.$inferSelect;
