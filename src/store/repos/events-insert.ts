@@ -46,7 +46,7 @@ export async function insertEvents(x: Executor, db: Db, workspaceId: string, eve
     await pg.execute(sql`
       update users set last_event_at = v.at
       from jsonb_to_recordset(${rowsParam([...latest].map(([id, at]) => ({ id, at: iso(at) })))}) as v(id text, at timestamptz)
-      where users.workspace_id = ${workspaceId} and users.id = v.id and (users.last_event_at is null or users.last_event_at < v.at)`);
+      where users.workspace_id = ${workspaceId} and users.id = v.id and (users.last_event_at is null or users.last_event_at < v.at - interval '${sql.raw(String(LAST_EVENT_STEP_MS))} milliseconds')`);
   }
   return fresh.map((f) => f.id);
 }
@@ -77,6 +77,12 @@ async function insertPg(db: Db, workspaceId: string, events: readonly TrackedEve
   return events.filter((e) => ids.has(e.id)).map((e) => ({ id: e.id, userId: e.user_id, type: e.type, value: eventValue(e.properties), at: e.occurred_at.getTime(), system: isSystem(e) }));
 }
 
+/**
+ * `users.last_event_at` moves only when it gains at least this much: it is read at day scale
+ * (segments' "active in the last N days", the inactivity sweep), and an active user's every event
+ * would otherwise rewrite their row and its index (a quarter of the pages an event batch writes).
+ */
+const LAST_EVENT_STEP_MS = 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 const isSystem = (e: TrackedEvent) => e.source?.startsWith('system:') === true;
 /** Rows as one jsonb parameter, read back with jsonb_to_recordset: one statement per table whatever the batch size. */
@@ -104,7 +110,7 @@ function statements(raw: Database.Database): Statements {
          ON CONFLICT (workspace_id, user_id, event_type) DO UPDATE SET count = count + excluded.count, value_sum = value_sum + excluded.value_sum,
            first_at = min(first_at, excluded.first_at), last_at = max(last_at, excluded.last_at)`,
       ),
-      lastEvent: raw.prepare(`UPDATE users SET last_event_at = ? WHERE workspace_id = ? AND id = ? AND (last_event_at IS NULL OR last_event_at < ?)`),
+      lastEvent: raw.prepare(`UPDATE users SET last_event_at = ? WHERE workspace_id = ? AND id = ? AND (last_event_at IS NULL OR last_event_at < ? - ${LAST_EVENT_STEP_MS})`),
     };
     prepared.set(raw, st);
   }
