@@ -58,4 +58,4 @@ CREATE INDEX "dead_letters_time_idx" ON "dead_letters" USING btree ("received_at
 CREATE INDEX "enrollment_steps_campaign_idx" ON "enrollment_steps" USING btree ("workspace_id","campaign_id","step");--> statement-breakpoint
 CREATE UNIQUE INDEX "enrollments_entry_uq" ON "enrollments" USING btree ("workspace_id","campaign_id","entry_event_id");--> statement-breakpoint
 CREATE INDEX "enrollments_user_idx" ON "enrollments" USING btree ("workspace_id","user_id","campaign_id","entered_at");--> statement-breakpoint
-CREATE INDEX "enrollments_campaign_idx" ON "enrollments" USING btree ("workspace_id","campaign_id","status","step");
+CREATE INDEX "enrollments_campaign_idx" ON "enrollments" USING btree ("workspace_id","campaign_id","step");

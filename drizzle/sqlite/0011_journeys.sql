@@ -48,7 +48,7 @@ CREATE TABLE `enrollments` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `enrollments_entry_uq` ON `enrollments` (`workspace_id`,`campaign_id`,`entry_event_id`);--> statement-breakpoint
 CREATE INDEX `enrollments_user_idx` ON `enrollments` (`workspace_id`,`user_id`,`campaign_id`,`entered_at`);--> statement-breakpoint
-CREATE INDEX `enrollments_campaign_idx` ON `enrollments` (`workspace_id`,`campaign_id`,`status`,`step`);--> statement-breakpoint
+CREATE INDEX `enrollments_campaign_idx` ON `enrollments` (`workspace_id`,`campaign_id`,`step`);--> statement-breakpoint
 CREATE TABLE `journey_versions` (
 	`workspace_id` text NOT NULL,
 	`campaign_id` text NOT NULL,

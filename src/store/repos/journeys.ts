@@ -100,6 +100,10 @@ export function journeyRepo(x: Executor): JourneyRepo {
 
     intake: (ws, events, flows, now) =>
       x.tx(async (db) => {
+        // Every statement here reaches a few rows by key. Tables the intake grows quickly (events,
+        // enrollments) can outrun their statistics (autovacuum off, or not yet run), and a plan made
+        // from stale ones scans the whole table on every batch; keys only, then.
+        if (x.dialect === 'postgres') await x.exec(db, sql`set local enable_seqscan = off`);
         const inserted = await insertEvents(x, db, ws, events, now);
         const empty: IntakePlan = { enter: [], exit: [], answer: [], skipped: [] };
         if (inserted.length === 0 || flows.length === 0) return { inserted: inserted.length, plan: empty };

@@ -638,7 +638,7 @@ export const enrollments = pgTable(
     primaryKey({ columns: [t.workspaceId, t.id] }),
     uniqueIndex('enrollments_entry_uq').on(t.workspaceId, t.campaignId, t.entryEventId),
     index('enrollments_user_idx').on(t.workspaceId, t.userId, t.campaignId, t.enteredAt),
-    index('enrollments_campaign_idx').on(t.workspaceId, t.campaignId, t.status, t.step),
+    index('enrollments_campaign_idx').on(t.workspaceId, t.campaignId, t.step),
   ],
 );
 
