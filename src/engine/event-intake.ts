@@ -10,6 +10,9 @@ import type { Config } from '../config.js';
 import type { Logger } from '../domain/ports.js';
 import { ingestTracked } from '../services/events.js';
 
+/** Batches in flight on PostgreSQL: enough to keep the server busy while this process waits on it. */
+export const INTAKE_CONCURRENCY_PG = 4;
+
 export async function startEventIntake(config: Config, app: App, log: Logger): Promise<{ stop(): Promise<void> } | null> {
   if (!config.NATS_URL || !config.NATS_PLATFORM_EVENTS) return null;
   const { startPlatformEvents } = await import('../platform/nats/platform-events.js');
@@ -28,6 +31,8 @@ export async function startEventIntake(config: Config, app: App, log: Logger): P
     clock: app.ctx.clock,
     ...(config.NATS_EVENT_SUBJECTS ? { subjects: config.NATS_EVENT_SUBJECTS.split(',') } : {}),
     ...(events ? { fetchEvent: (id: string) => events.getEvent(id) } : {}),
+    // SQLite commits one transaction at a time; PostgreSQL commits batches side by side.
+    concurrency: app.store.dialect === 'postgres' ? INTAKE_CONCURRENCY_PG : 1,
     ingest: (batch) => ingestTracked(app.ctx, workspaceId, batch),
     deadLetter: (entries) => app.store.deadLetters.add(entries),
   });

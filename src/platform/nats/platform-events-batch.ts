@@ -172,14 +172,17 @@ export function batchHandler(deps: BatchDeps): (msgs: JsMsg[]) => Promise<void> 
  * Feeds `handle` with batches of what `messages` has buffered: up to `batch` at once, waiting at
  * most `lingerMs` for a batch to fill. A reader keeps taking messages while a batch is handled (so
  * the consumer's next pull is already in flight), up to two batches ahead. When the iteration ends
- * (stop), everything it delivered is still handled; an iteration error is thrown after that. Should
+ * (stop), everything it delivered is still handled; with `concurrency` > 1, that many batches are
+ * handled at once; an iteration error is thrown after that. Should
  * `handle` throw (it should not), that is thrown at once: the caller then stops the consumer.
  */
 export async function consumeInBatches(
   messages: AsyncIterable<JsMsg>,
-  opts: { batch: number; lingerMs: number; stopping: () => boolean },
+  opts: { batch: number; lingerMs: number; stopping: () => boolean; concurrency?: number },
   handle: (msgs: JsMsg[]) => Promise<void>,
 ): Promise<void> {
+  const concurrency = Math.max(1, Math.floor(opts.concurrency ?? 1));
+  const inFlight = new Set<Promise<void>>();
   const queue: JsMsg[] = [];
   let ended = false;
   let failure: { err: unknown } | null = null;
@@ -191,7 +194,7 @@ export async function consumeInBatches(
       for await (const m of messages) {
         queue.push(m);
         waiting.push?.();
-        while (queue.length >= opts.batch * 2 && !abandoned) await new Promise<void>((resolve) => (waiting.space = resolve));
+        while (queue.length >= opts.batch * (concurrency + 1) && !abandoned) await new Promise<void>((resolve) => (waiting.space = resolve));
         // Leaving the loop stops the consumer; what it held is redelivered after ack_wait.
         if (abandoned) break;
       }
@@ -230,8 +233,16 @@ export async function consumeInBatches(
       }
       const taken = queue.splice(0, opts.batch);
       release();
-      await handle(taken);
+      if (concurrency === 1) {
+        await handle(taken);
+        continue;
+      }
+      // Several batches at once (PostgreSQL commits them in parallel); a failure stops the loop.
+      const running: Promise<void> = handle(taken).finally(() => inFlight.delete(running));
+      inFlight.add(running);
+      if (inFlight.size >= concurrency) await Promise.race(inFlight);
     }
+    await Promise.all(inFlight);
   } catch (err) {
     // Not awaited: the reader may be waiting for a message; the caller stops the consumer.
     abandoned = true;

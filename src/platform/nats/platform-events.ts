@@ -69,6 +69,8 @@ export interface PlatformEventsOptions {
   eventsStream?: string;
   /** fetchEvent calls at once (default 16). */
   fetchConcurrency?: number;
+  /** Batches handled at once (default 1); more when the database commits in parallel (PostgreSQL). */
+  concurrency?: number;
   /** How long a batch may wait to fill (default 3 ms). */
   lingerMs?: number;
   /** First nak delay after a failed commit or fetch, doubled per redelivery up to 60 s (default 1 s). */
@@ -95,6 +97,7 @@ export async function startPlatformEvents(opts: PlatformEventsOptions): Promise<
   const subjects = [...new Set(opts.subjects ?? [])];
   for (const s of subjects) if (!validSubject(s)) throw new Error(`invalid NATS subject for platform events: ${JSON.stringify(s)}`);
   const batch = Math.max(1, Math.min(MAX_BATCH, Math.floor(opts.batch ?? DEFAULT_BATCH)));
+  const concurrency = Math.max(1, Math.min(8, Math.floor(opts.concurrency ?? 1)));
   const streamName = opts.stream ?? `${prefix}-stream`;
   const eventsStream = opts.eventsStream ?? PLATFORM_EVENTS_STREAM;
   const deliver = opts.deliver ?? 'all';
@@ -161,7 +164,7 @@ export async function startPlatformEvents(opts: PlatformEventsOptions): Promise<
           // Stopped while subscribing: the batches below still finish what was pulled, then end.
           if (stopping) messages.stop();
           else void watchConsumer(messages, log, lane.durable);
-          await consumeInBatches(messages, { batch, lingerMs, stopping: () => stopping }, async (msgs) => {
+          await consumeInBatches(messages, { batch, lingerMs, stopping: () => stopping, concurrency }, async (msgs) => {
             await handle(msgs);
             failures = 0;
           });

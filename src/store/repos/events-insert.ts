@@ -20,13 +20,28 @@ interface Fresh {
   at: number;
 }
 
-export async function insertEvents(x: Executor, db: Db, workspaceId: string, events: readonly TrackedEvent[], received: Date): Promise<string[]> {
-  if (events.length === 0) return [];
-  const fresh = x.raw.dialect === 'sqlite' ? insertSqlite(x.raw.db, workspaceId, events, received) : await insertPg(db, workspaceId, events, received);
-  if (fresh.length === 0) return [];
-  const groups = summarise(fresh);
+export interface Inserted {
+  ids: string[];
+  /** The users' last_event_at values written: pass to `rememberWritten` once the transaction committed. */
+  written: Array<[string, number]>;
+}
+
+export async function insertEvents(x: Executor, db: Db, workspaceId: string, events: readonly TrackedEvent[], received: Date): Promise<Inserted> {
+  if (events.length === 0) return { ids: [], written: [] };
+  // Rows in key order: concurrent batches (PostgreSQL) then lock shared rows in one order.
+  const sorted = x.raw.dialect === 'postgres' ? [...events].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)) : events;
+  const fresh = x.raw.dialect === 'sqlite' ? insertSqlite(x.raw.db, workspaceId, events, received) : await insertPg(db, workspaceId, sorted, received);
+  if (fresh.length === 0) return { ids: [], written: [] };
+  const groups = summarise(fresh).sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
   // System events (the inactivity sweep) are about the user, not by them: they are no activity.
-  const latest = latestPerUser(fresh.filter((f) => !f.system));
+  const known = lastWritten(x);
+  const latest = new Map(
+    [...latestPerUser(fresh.filter((f) => !f.system))]
+      // last_event_at only grows, so a value this process wrote is a lower bound of it.
+      .filter(([userId, at]) => (known.get(`${workspaceId}\u0000${userId}`) ?? -Infinity) < at - LAST_EVENT_STEP_MS)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  );
+  const written: Array<[string, number]> = [...latest].map(([userId, at]) => [`${workspaceId}\u0000${userId}`, at]);
   if (x.raw.dialect === 'sqlite') {
     const st = statements(x.raw.db);
     for (const g of groups) st.summary.run(workspaceId, g.userId, g.type, g.count, g.valueSum, g.firstAt, g.lastAt);
@@ -43,12 +58,18 @@ export async function insertEvents(x: Executor, db: Db, workspaceId: string, eve
         value_sum = user_event_summary.value_sum + excluded.value_sum,
         first_at = least(user_event_summary.first_at, excluded.first_at),
         last_at = greatest(user_event_summary.last_at, excluded.last_at)`);
-    await pg.execute(sql`
+    if (latest.size > 0) await pg.execute(sql`
       update users set last_event_at = v.at
       from jsonb_to_recordset(${rowsParam([...latest].map(([id, at]) => ({ id, at: iso(at) })))}) as v(id text, at timestamptz)
-      where users.workspace_id = ${workspaceId} and users.id = v.id and (users.last_event_at is null or users.last_event_at < v.at - interval '${sql.raw(String(LAST_EVENT_STEP_MS))} milliseconds')`);
+      where users.workspace_id = ${workspaceId} and users.id = any(array(select jsonb_array_elements_text(${JSON.stringify([...latest.keys()])}::jsonb))) and users.id = v.id and (users.last_event_at is null or users.last_event_at < v.at - interval '${sql.raw(String(LAST_EVENT_STEP_MS))} milliseconds')`);
   }
-  return fresh.map((f) => f.id);
+  return { ids: fresh.map((f) => f.id), written };
+}
+
+/** After the commit: later batches skip users whose last_event_at this process already moved. */
+export function rememberWritten(x: Executor, written: Inserted['written']): void {
+  const known = lastWritten(x);
+  for (const [key, at] of written) remember(known, key, at);
 }
 
 function insertSqlite(raw: Database.Database, workspaceId: string, events: readonly TrackedEvent[], received: Date): Fresh[] {
@@ -84,6 +105,22 @@ async function insertPg(db: Db, workspaceId: string, events: readonly TrackedEve
  */
 const LAST_EVENT_STEP_MS = 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The last_event_at values this process wrote, per database connection (bounded). */
+const written = new WeakMap<object, Map<string, number>>();
+const WRITTEN_MAX = 200_000;
+
+function lastWritten(x: Executor): Map<string, number> {
+  const key = x.raw.dialect === 'sqlite' ? x.raw.db : x.raw.sql;
+  let m = written.get(key);
+  if (!m) written.set(key, (m = new Map()));
+  return m;
+}
+
+function remember(m: Map<string, number>, key: string, at: number): void {
+  if (m.size >= WRITTEN_MAX) m.clear();
+  m.set(key, at);
+}
 const isSystem = (e: TrackedEvent) => e.source?.startsWith('system:') === true;
 /** Rows as one jsonb parameter, read back with jsonb_to_recordset: one statement per table whatever the batch size. */
 const rowsParam = (rows: readonly object[]) => sql`${JSON.stringify(rows)}::jsonb`;

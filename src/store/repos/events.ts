@@ -2,7 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { EventRepo } from '../../domain/events.js';
 import type { Clock } from '../../domain/ports.js';
 import type { Executor } from '../executor.js';
-import { insertEvents } from './events-insert.js';
+import { insertEvents, rememberWritten } from './events-insert.js';
 
 export { insertEvents } from './events-insert.js';
 import { greatest, least } from '../segments/dialect.js';
@@ -10,7 +10,11 @@ import { greatest, least } from '../segments/dialect.js';
 export function eventRepo(x: Executor, clock: Clock): EventRepo {
   const { events: e, userEventSummary: s } = x.t;
   return {
-    insert: (workspaceId, events) => x.tx(async (db) => (await insertEvents(x, db, workspaceId, events, clock.now())).length),
+    insert: async (workspaceId, events) => {
+      const r = await x.tx((db) => insertEvents(x, db, workspaceId, events, clock.now()));
+      rememberWritten(x, r.written);
+      return r.ids.length;
+    },
 
     valuesOfType: (workspaceId, eventType) =>
       x.run(async (db) => {

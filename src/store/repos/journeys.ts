@@ -15,7 +15,7 @@ import type { ActiveFlow } from '../../domain/journeys/intake.js';
 import { triggeredFlow } from '../../domain/journeys/triggered.js';
 import type { Db, Executor } from '../executor.js';
 import { newId } from '../ids.js';
-import { insertEvents } from './events.js';
+import { insertEvents, rememberWritten } from './events-insert.js';
 import { enrollmentsOf, writePlan } from './journey-intake-sql.js';
 
 /** How long the running flows of a workspace are reused before they are read again (a campaign started elsewhere is seen within it). */
@@ -98,21 +98,22 @@ export function journeyRepo(x: Executor): JourneyRepo {
         return row ? { version: row.version, definition: row.definition as unknown as JourneyDefinition } : null;
       }),
 
-    intake: (ws, events, flows, now) =>
-      x.tx(async (db) => {
+    intake: async (ws, events, flows, now) => {
+      const r = await x.tx(async (db) => {
         // Every statement here reaches a few rows by key. Tables the intake grows quickly (events,
         // enrollments) can outrun their statistics (autovacuum off, or not yet run), and a plan made
         // from stale ones scans the whole table on every batch; keys only, then.
         if (x.dialect === 'postgres') await x.exec(db, sql`set local enable_seqscan = off`);
-        const inserted = await insertEvents(x, db, ws, events, now);
-        const empty: IntakePlan = { enter: [], exit: [], answer: [], skipped: [] };
-        if (inserted.length === 0 || flows.length === 0) return { inserted: inserted.length, plan: empty };
-        const fresh = new Set(inserted);
         const types = typesOf(flows);
-        const relevant = events.filter((e) => fresh.has(e.id) && types.has(e.type));
-        if (relevant.length === 0) return { inserted: inserted.length, plan: empty };
+        const candidates = flows.length === 0 ? [] : events.filter((e) => types.has(e.type));
+        // Before any row is written, so that concurrent intakes take their locks in one order.
+        await lockUsers(db, ws, candidates.map((e) => e.user_id));
+        const { ids: inserted, written } = await insertEvents(x, db, ws, events, now);
+        const empty: IntakePlan = { enter: [], exit: [], answer: [], skipped: [] };
+        const fresh = new Set(inserted);
+        const relevant = candidates.filter((e) => fresh.has(e.id));
+        if (relevant.length === 0) return { inserted: inserted.length, plan: empty, written };
         const userIds = [...new Set(relevant.map((e) => e.user_id))];
-        await lockUsers(db, ws, userIds);
         const enrollments = await enrollmentsOf(x, db, ws, userIds, flows.map((f) => f.campaignId));
         const definitions = new Map(flows.map((f) => [`${f.campaignId}:${f.version}`, f.definition]));
         for (const e of enrollments) {
@@ -130,8 +131,11 @@ export function journeyRepo(x: Executor): JourneyRepo {
           newId: () => newId('enr'),
         });
         await writePlan(x, db, ws, plan, now);
-        return { inserted: inserted.length, plan };
-      }),
+        return { inserted: inserted.length, plan, written };
+      });
+      rememberWritten(x, r.written);
+      return { inserted: r.inserted, plan: r.plan };
+    },
 
     get: (ws, id) =>
       x.run(async (db) => {
