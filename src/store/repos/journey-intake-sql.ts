@@ -43,6 +43,12 @@ const toState = (r: Row): EnrollmentState => ({
   endReason: r.end_reason,
 });
 
+/**
+ * Keys as `any(array(...))`: the planner then reaches the rows through the index whatever its
+ * statistics say, where a join to a recordset of unknown size may be planned as a full scan.
+ */
+const ids = (keys: readonly string[]) => sql`array(select jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb))`;
+
 const COLUMNS = 'id, campaign_id, user_id, journey_version, status, step, seq, phase, waiting_for, waiting_since, entered_at, end_reason';
 
 /**
@@ -58,7 +64,7 @@ export async function enrollmentsOf(x: Executor, db: Db, ws: string, userIds: re
   } else {
     rows = (await (db as unknown as PostgresJsDatabase).execute(sql`
       select ${sql.raw(COLUMNS)} from enrollments
-      where workspace_id = ${ws} and user_id in (select jsonb_array_elements_text(${JSON.stringify(userIds)}::jsonb))`)) as unknown as Row[];
+      where workspace_id = ${ws} and user_id = any(${ids(userIds)})`)) as unknown as Row[];
   }
   return rows.filter((r) => wanted.has(r.campaign_id)).map(toState);
 }
@@ -117,7 +123,7 @@ async function writePg(db: PostgresJsDatabase, ws: string, plan: IntakePlan, now
     const ended = (await db.execute(sql`
       update enrollments e set status = 'exited', end_reason = v.reason, ended_at = v.at, phase = 'due', waiting_for = null, next_at = null, updated_at = ${iso(now)}::timestamptz
       from jsonb_to_recordset(${json(plan.exit.map((e) => ({ id: e.id, reason: e.reason, at: iso(e.at) })))}) as v(id text, reason text, at timestamptz)
-      where e.workspace_id = ${ws} and e.id = v.id and e.status = 'active'
+      where e.workspace_id = ${ws} and e.id = any(${ids(plan.exit.map((e) => e.id))}) and e.id = v.id and e.status = 'active'
       returning e.id`)) as unknown as Array<{ id: string }>;
     const done = new Set(ended.map((r) => r.id));
     await leave(db, ws, plan.exit.filter((e) => done.has(e.id)).map((e) => ({ id: e.id, step: e.step, at: iso(e.at), outcome: 'exited' })));
@@ -126,7 +132,7 @@ async function writePg(db: PostgresJsDatabase, ws: string, plan: IntakePlan, now
     const moved = (await db.execute(sql`
       update enrollments e set step = v.to_step, seq = v.seq + 1, phase = 'due', waiting_for = null, waiting_since = null, next_at = v.at, updated_at = ${iso(now)}::timestamptz
       from jsonb_to_recordset(${json(plan.answer.map((a) => ({ id: a.id, seq: a.seq, to_step: a.to, at: iso(a.at) })))}) as v(id text, seq int, to_step text, at timestamptz)
-      where e.workspace_id = ${ws} and e.id = v.id and e.seq = v.seq and e.status = 'active' and e.phase = 'waiting'
+      where e.workspace_id = ${ws} and e.id = any(${ids(plan.answer.map((a) => a.id))}) and e.id = v.id and e.seq = v.seq and e.status = 'active' and e.phase = 'waiting'
       returning e.id, e.campaign_id`)) as unknown as Array<{ id: string; campaign_id: string }>;
     const campaignOf = new Map(moved.map((r) => [r.id, r.campaign_id]));
     const answered = plan.answer.filter((a) => campaignOf.has(a.id));
@@ -155,7 +161,7 @@ async function writePg(db: PostgresJsDatabase, ws: string, plan: IntakePlan, now
     await d.execute(sql`
       update enrollment_steps s set left_at = r.at, outcome = r.outcome
       from jsonb_to_recordset(${json(rows)}) as r(id text, step text, at timestamptz, outcome text)
-      where s.workspace_id = ${w} and s.enrollment_id = r.id and s.step = r.step and s.left_at is null`);
+      where s.workspace_id = ${w} and s.enrollment_id = any(${ids(rows.map((r) => r.id))}) and s.enrollment_id = r.id and s.step = r.step and s.left_at is null`);
   }
 }
 
