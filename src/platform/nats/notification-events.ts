@@ -27,16 +27,13 @@
  */
 import {
   AckPolicy,
-  ConsumerEvents,
   DeliverPolicy,
-  NatsError,
   connect,
   nanos,
   type ConsumerConfig,
   type ConsumerMessages,
   type JetStreamManager,
   type JsMsg,
-  type NatsConnection,
 } from 'nats';
 import type { Channel } from '../../domain/campaign.js';
 import type { SuppressionReason } from '../../domain/delivery/suppressions.js';
@@ -44,6 +41,7 @@ import type { Clock, Logger, Store } from '../../domain/ports.js';
 import type { Executor } from '../../store/executor.js';
 import { deliveryEventsRepo, type AppliedDeliveryEvent, type DeliveryEventsRepo } from '../../store/repos/delivery-events.js';
 import { parseNotificationEvent, type Action, type NotificationEvent } from './notification-envelope.js';
+import { isApiError, redact, watchConnection, watchConsumer } from './connection.js';
 
 export { parseNotificationEvent, parseTimestamp, type NotificationEvent, type ParsedNotificationEvent } from './notification-envelope.js';
 
@@ -123,7 +121,7 @@ export async function startNotificationEvents(opts: NotificationEventsOptions): 
           current = messages;
           // Stopped while subscribing: the iteration below still finishes what was pulled, then ends.
           if (stopping) messages.stop();
-          else void watchConsumer(messages, log, durable);
+          else void watchConsumer(messages, log, durable, 'notification events');
           for await (const m of messages) {
             await handle(m);
             failures = 0;
@@ -325,50 +323,10 @@ async function sideEffects(store: Store, log: Logger, msg: NonNullable<AppliedDe
 }
 
 
-function isApiError(err: unknown, code: number): boolean {
-  return err instanceof NatsError && err.api_error?.err_code === code;
-}
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** The server address without credentials, for logs. */
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    u.search = '';
-    return u.toString();
-  } catch {
-    return '(unparsable NATS URL)';
-  }
-}
 
-async function watchConnection(nc: NatsConnection, log: Logger, server: string): Promise<void> {
-  try {
-    for await (const s of nc.status()) {
-      if (s.type === 'disconnect') log.warn({ server }, 'NATS disconnected; reconnecting');
-      else if (s.type === 'reconnect') log.info({ server }, 'NATS reconnected');
-      else if (s.type === 'error') log.warn({ server, err: String(s.data) }, 'NATS connection error');
-    }
-  } catch {
-    // The connection closed.
-  }
-}
 
-/** A deleted consumer is not recreated by `consume`: stop, and the loop creates it again. */
-async function watchConsumer(messages: ConsumerMessages, log: Logger, durable: string): Promise<void> {
-  try {
-    for await (const s of await messages.status()) {
-      if (s.type === ConsumerEvents.ConsumerDeleted || s.type === ConsumerEvents.ConsumerNotFound || s.type === ConsumerEvents.StreamNotFound) {
-        log.warn({ durable, status: s.type }, 'notification events: consumer lost; recreating');
-        messages.stop();
-        return;
-      }
-    }
-  } catch {
-    // The iterator ended.
-  }
-}

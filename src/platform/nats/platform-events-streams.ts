@@ -10,6 +10,7 @@
 import { AckPolicy, DeliverPolicy, NatsError, nanos, type ConsumerConfig, type JetStreamManager } from 'nats';
 import type { Logger } from '../../domain/ports.js';
 import { errorText } from './platform-events-batch.js';
+import { isApiError } from './connection.js';
 
 /** One durable consumer: its name, its filter, what it is for. */
 export interface LaneSpec {
@@ -142,6 +143,3 @@ export function validSubject(s: string): boolean {
   return s.length <= 255 && !/\s/.test(s) && tokens.every((t, i) => t !== '' && (t === '>' ? i === tokens.length - 1 : t === '*' || !/[*>]/.test(t)));
 }
 
-function isApiError(err: unknown, code: number): boolean {
-  return err instanceof NatsError && err.api_error?.err_code === code;
-}

@@ -18,13 +18,14 @@
  * acks what it has taken; messages the server had already sent but the client had not taken yet
  * come back after ack_wait (30 s), to this process or the next.
  */
-import { ConsumerEvents, connect, type ConsumerMessages, type NatsConnection } from 'nats';
+import { connect, type ConsumerMessages } from 'nats';
 import type { TrackedEvent } from '../../domain/events.js';
 import type { Clock, Logger } from '../../domain/ports.js';
 import type { EventResponse } from '../http/event-service.js';
 import { EVENT_SERVICE_PREFIX } from './platform-event-envelope.js';
 import { batchHandler, consumeInBatches, errorText, type DeadLetterEntry, type PlatformEventsStats } from './platform-events-batch.js';
 import { ensureConsumer, ensureEventsStream, ensureStream, laneDurable, validSubject, type Deliver, type LaneSpec } from './platform-events-streams.js';
+import { redact, watchConnection, watchConsumer } from './connection.js';
 
 export { parsePlatformEvent, eventFromStored, type ParsedPlatformEvent, type StoredEventRef } from './platform-event-envelope.js';
 export type { DeadLetterEntry, PlatformEventsStats } from './platform-events-batch.js';
@@ -163,7 +164,7 @@ export async function startPlatformEvents(opts: PlatformEventsOptions): Promise<
           current.add(messages);
           // Stopped while subscribing: the batches below still finish what was pulled, then end.
           if (stopping) messages.stop();
-          else void watchConsumer(messages, log, lane.durable);
+          else void watchConsumer(messages, log, lane.durable, 'platform events');
           await consumeInBatches(messages, { batch, lingerMs, stopping: () => stopping, concurrency }, async (msgs) => {
             await handle(msgs);
             failures = 0;
@@ -214,42 +215,5 @@ export async function startPlatformEvents(opts: PlatformEventsOptions): Promise<
   }
 }
 
-/** The server address without credentials, for logs. */
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    u.search = '';
-    return u.toString();
-  } catch {
-    return '(unparsable NATS URL)';
-  }
-}
 
-async function watchConnection(nc: NatsConnection, log: Logger, server: string): Promise<void> {
-  try {
-    for await (const s of nc.status()) {
-      if (s.type === 'disconnect') log.warn({ server }, 'NATS disconnected; reconnecting');
-      else if (s.type === 'reconnect') log.info({ server }, 'NATS reconnected');
-      else if (s.type === 'error') log.warn({ server, err: String(s.data) }, 'NATS connection error');
-    }
-  } catch {
-    // The connection closed.
-  }
-}
 
-/** A deleted consumer is not recreated by `consume`: stop, and the lane creates it again. */
-async function watchConsumer(messages: ConsumerMessages, log: Logger, durable: string): Promise<void> {
-  try {
-    for await (const s of await messages.status()) {
-      if (s.type === ConsumerEvents.ConsumerDeleted || s.type === ConsumerEvents.ConsumerNotFound || s.type === ConsumerEvents.StreamNotFound) {
-        log.warn({ durable, status: s.type }, 'platform events: consumer lost; recreating');
-        messages.stop();
-        return;
-      }
-    }
-  } catch {
-    // The iterator ended.
-  }
-}
