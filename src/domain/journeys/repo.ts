@@ -55,8 +55,6 @@ export interface JourneyRepo {
   /** Stores the events and, for the new ones, what they trigger; one transaction. */
   intake(ws: string, events: readonly TrackedEvent[], flows: readonly ActiveFlow[], now: Date): Promise<IntakeResult>;
   get(ws: string, id: string): Promise<Enrollment | null>;
-  /** Records that the enrollment reached `step` (first time only). */
-  reached(ws: string, e: Pick<Enrollment, 'id' | 'campaignId'>, step: string, at: Date): Promise<void>;
   /** Leaves `from` with `outcome` and moves to `to` (phase due, next_at `at`), enqueuing its job; false when fenced out. */
   move(ws: string, e: Pick<Enrollment, 'id' | 'campaignId' | 'seq'>, m: { from: string; to: string; outcome: string; at: Date; fromPhase?: 'due' | 'waiting' }, now: Date): Promise<boolean>;
   /** Parks the enrollment at its step until `job` runs (or an awaited event answers it). */

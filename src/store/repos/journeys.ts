@@ -143,11 +143,6 @@ export function journeyRepo(x: Executor): JourneyRepo {
         return row ? toEnrollment(row) : null;
       }),
 
-    reached: (ws, e, step, at) =>
-      x.run(async (db) => {
-        await db.insert(es).values({ workspaceId: ws, enrollmentId: e.id, campaignId: e.campaignId, step, enteredAt: at }).onConflictDoNothing();
-      }),
-
     move: (ws, e, m, now) =>
       x.tx(async (db) => {
         const moved = await db
