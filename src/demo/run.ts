@@ -74,7 +74,7 @@ export async function runDemo(config: Config, log: Logger, opts: DemoOptions): P
   }
   await experimentChapter(config, log, { workspaceId: `${opts.workspaceId}-ab`, seed: opts.seed, say, clear: clearWorkspace, step: 15 });
   say();
-  say('Done. Triggers, journeys and the agent arrive with their issues; see the README.');
+  say('Done. Triggered campaigns and journeys: create_journey and activate_campaign (see the README). Send-time optimization and the agent arrive with their issues.');
 }
 
 async function story(
