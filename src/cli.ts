@@ -118,7 +118,7 @@ async function worker(config: Config, log: ReturnType<typeof createLogger>, args
 async function startDeliveryEvents(config: Config, app: Awaited<ReturnType<typeof buildApp>>, log: ReturnType<typeof createLogger>) {
   if (!config.NATS_URL) return null;
   const { startNotificationEvents } = await import('./platform/nats/notification-events.js');
-  const events = await startNotificationEvents({ url: config.NATS_URL, store: app.store, clock: app.ctx.clock, log });
+  const events = await startNotificationEvents({ url: config.NATS_URL, store: app.store, clock: app.ctx.clock, log, durable: `${config.NATS_DURABLE_PREFIX}-notification-events` });
   log.info({ stream: 'notification_service-stream' }, 'consuming notification delivery events');
   const { startEventIntake } = await import('./engine/event-intake.js');
   const intake = await startEventIntake(config, app, log).catch(async (err) => {

@@ -109,6 +109,14 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'expected 1-64 letters, digits, _ . or -' })
     .optional(),
+  /**
+   * Prefix of our durable consumer names. Processes of one deployment share them (which splits the
+   * work between them); give each deployment on a shared NATS server its own.
+   */
+  NATS_DURABLE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,60}$/, { error: 'expected 1-60 letters, digits, _ or -' })
+    .default('agentic-campaign'),
 });
 
 export type Env = z.output<typeof envSchema>;

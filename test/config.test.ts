@@ -33,6 +33,17 @@ describe('configuration', () => {
     expect(message).toContain('NATS_URL: expected a nats:// URL');
   });
 
+  it('reads the NATS event settings, naming a bad one', () => {
+    expect(loadConfig({})).toMatchObject({ NATS_PLATFORM_EVENTS: true, NATS_DURABLE_PREFIX: 'agentic-campaign' });
+    expect(loadConfig({ NATS_EVENT_SUBJECTS: 'app.events.>,shop.*', NATS_DURABLE_PREFIX: 'staging_1', NATS_EVENTS_WORKSPACE: 'acme' })).toMatchObject({
+      NATS_EVENT_SUBJECTS: 'app.events.>,shop.*',
+      NATS_DURABLE_PREFIX: 'staging_1',
+      NATS_EVENTS_WORKSPACE: 'acme',
+    });
+    expect(() => loadConfig({ NATS_EVENT_SUBJECTS: 'has space' })).toThrow(/NATS_EVENT_SUBJECTS: expected comma-separated NATS subjects/);
+    expect(() => loadConfig({ NATS_DURABLE_PREFIX: 'a.b' })).toThrow(/NATS_DURABLE_PREFIX: expected 1-60 letters/);
+  });
+
   it('never echoes a secret in an error', () => {
     try {
       loadConfig({ MCP_HTTP_TOKENS: 'tok-very-secret=admin' });

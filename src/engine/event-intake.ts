@@ -28,6 +28,7 @@ export async function startEventIntake(config: Config, app: App, log: Logger): P
   const intake = await startPlatformEvents({
     url: config.NATS_URL,
     log,
+    durable: `${config.NATS_DURABLE_PREFIX}-platform-events`,
     clock: app.ctx.clock,
     ...(config.NATS_EVENT_SUBJECTS ? { subjects: config.NATS_EVENT_SUBJECTS.split(',') } : {}),
     ...(events ? { fetchEvent: (id: string) => events.getEvent(id) } : {}),
