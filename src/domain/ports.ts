@@ -2,6 +2,7 @@
  * The ports a handler may use. Implementations live in src/store, src/platform and src/server;
  * tools and resources import only these types.
  */
+import type { SendTimeRepo } from './sendtime/repo.js';
 import type { JourneyRepo } from './journeys/repo.js';
 import type { ExperimentRepo } from './experiments/repo.js';
 import type { AttributionRepo } from './metrics/attribution.js';
@@ -158,5 +159,6 @@ export interface Store {
   readonly experiments: ExperimentRepo;
   readonly journeys: JourneyRepo;
   readonly deadLetters: DeadLetterRepo;
+  readonly sendTime: SendTimeRepo;
   close(): Promise<void>;
 }

@@ -14,6 +14,7 @@ import { suppressionRepo } from './repos/suppressions.js';
 import { campaignRepo } from './repos/campaigns.js';
 import { eventRepo } from './repos/events.js';
 import { scoreRepo } from './repos/scores.js';
+import { sendTimeRepo } from './repos/send-time.js';
 import { segmentRepo } from './repos/segments.js';
 import { personalizationCacheRepo } from './repos/personalization-cache.js';
 import { startCheckpointer } from './checkpointer.js';
@@ -81,6 +82,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<OpenedStore> {
     experiments: experimentRepo(executor, opts.clock),
     journeys: journeyRepo(executor),
     deadLetters: deadLetterRepo(executor),
+    sendTime: sendTimeRepo(executor),
     close: () => executor.close(),
   };
 }

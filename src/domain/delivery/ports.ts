@@ -1,5 +1,6 @@
 /** Store ports for delivery: the send ledger, schedules and the suppression list. */
 import type { Channel } from '../campaign.js';
+import type { SendTimeArm } from '../sendtime/policy.js';
 import type { LedgerStatus } from './ledger.js';
 
 /** What the pressure rules and rendering need to know about a recipient. */
@@ -31,6 +32,8 @@ export interface NewLedgerRow {
   /** The campaign's first channel (a claim records the channel finally used). */
   channel: Channel;
   plannedFor: Date;
+  /** Optimized send times: which arm chose `plannedFor`. */
+  sendTimeArm?: SendTimeArm;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Channel } from '../campaign.js';
 import type { RollupSums } from '../metrics/rates.js';
 import type { RecipientRecord } from '../delivery/ports.js';
 import type { Page } from '../ports.js';
+import type { HourCounts } from '../sendtime/model.js';
 import type { SegmentRules } from './ast.js';
 
 export const SEGMENT_KINDS = ['dynamic', 'static', 'predictive'] as const;
@@ -84,6 +85,8 @@ export interface SegmentRepo {
    */
   campaignBreakdown(workspaceId: string, rules: SegmentRules, campaignId: string, opts: EvalOptions & { since?: Date; until?: Date }): Promise<RollupSums>;
   sample(workspaceId: string, rules: SegmentRules, opts: EvalOptions & { limit: number }): Promise<UserSummary[]>;
+  /** The send-time counts of the members summed (how the segment engages by local hour). */
+  sendTimeTotals(workspaceId: string, rules: SegmentRules, opts: EvalOptions): Promise<HourCounts>;
   /** Stores a static snapshot of the members, page by page; returns its size. */
   freeze(
     workspaceId: string,

@@ -54,15 +54,15 @@ export function pgLedger(x: Executor): LedgerRepo {
             const rows = group.map((o) => {
               const { status, item } = historyItem(o, now, actor);
               return { id: o.id, user_id: o.row.userId, key: o.row.idempotencyKey, channel: o.row.channel, status, entry: item,
-                       reason: outcomeReason(o) ?? null, planned: iso(o.row.plannedFor), at: iso(nextDueAt(o, o.row.plannedFor)) };
+                       reason: outcomeReason(o) ?? null, planned: iso(o.row.plannedFor), at: iso(nextDueAt(o, o.row.plannedFor)), arm: o.row.sendTimeArm ?? null };
             });
             await tx`
               INSERT INTO messages (workspace_id, id, campaign_id, step_key, user_id, channel, schedule_id, idempotency_key, status, status_history,
-                                    error, attempts, credits, planned_for, scheduled_for, created_at, updated_at)
+                                    error, attempts, credits, planned_for, scheduled_for, created_at, updated_at, send_time_arm)
               SELECT ${ws}, d.id, ${head.campaignId}, ${head.stepKey}, d.user_id, d.channel, ${head.scheduleId}, d.key, d.status, jsonb_build_array(d.entry),
-                     d.reason, 0, 0, d.planned, d.at, ${iso(now)}::timestamptz, ${iso(now)}::timestamptz
+                     d.reason, 0, 0, d.planned, d.at, ${iso(now)}::timestamptz, ${iso(now)}::timestamptz, d.arm
               FROM json_to_recordset(${JSON.stringify(rows)}::json)
-                   AS d(id text, user_id text, key text, channel text, status text, entry jsonb, reason text, planned timestamptz, at timestamptz)
+                   AS d(id text, user_id text, key text, channel text, status text, entry jsonb, reason text, planned timestamptz, at timestamptz, arm text)
               ON CONFLICT DO NOTHING`;
           }
         }
@@ -116,14 +116,14 @@ export function pgLedger(x: Executor): LedgerRepo {
       for (const group of byStep(fresh)) {
         const head = group[0]!.row;
         const rows = group.map((c) => ({ id: c.id, user_id: c.row.userId, key: c.row.idempotencyKey, channel: c.channel, variant: c.variantId,
-                                         rendered: c.rendered, credits: c.credits, planned: iso(c.row.plannedFor) }));
+                                         rendered: c.rendered, credits: c.credits, planned: iso(c.row.plannedFor), arm: c.row.sendTimeArm ?? null }));
         const claimed = await sql<{ id: string }[]>`
           INSERT INTO messages (workspace_id, id, campaign_id, step_key, user_id, channel, variant_id, schedule_id, idempotency_key, status,
-                                status_history, attempts, credits, rendered, planned_for, scheduled_for, created_at, updated_at)
+                                status_history, attempts, credits, rendered, planned_for, scheduled_for, created_at, updated_at, send_time_arm)
           SELECT ${ws}, d.id, ${head.campaignId}, ${head.stepKey}, d.user_id, d.channel, d.variant, ${head.scheduleId}, d.key, 'sending',
-                 jsonb_build_array(${entry}::jsonb), 1, d.credits, d.rendered, d.planned, ${iso(staleAt)}::timestamptz, ${iso(now)}::timestamptz, ${iso(now)}::timestamptz
+                 jsonb_build_array(${entry}::jsonb), 1, d.credits, d.rendered, d.planned, ${iso(staleAt)}::timestamptz, ${iso(now)}::timestamptz, ${iso(now)}::timestamptz, d.arm
           FROM json_to_recordset(${JSON.stringify(rows)}::json)
-               AS d(id text, user_id text, key text, channel text, variant text, rendered jsonb, credits int, planned timestamptz)
+               AS d(id text, user_id text, key text, channel text, variant text, rendered jsonb, credits int, planned timestamptz, arm text)
           ON CONFLICT DO NOTHING
           RETURNING id`;
         for (const r of claimed) out.add(r.id);
@@ -165,19 +165,20 @@ export function pgLedger(x: Executor): LedgerRepo {
       for (const group of byStep(fresh)) {
         const head = group[0]!.row;
         const rows = group.map((c) => ({ id: c.id, user_id: c.row.userId, key: c.row.idempotencyKey, channel: c.channel, variant: c.variantId,
-                                         rendered: c.rendered, credits: c.credits, planned: iso(c.row.plannedFor), dlv: newId('dlv'), payload: c.payload }));
+                                         rendered: c.rendered, credits: c.credits, planned: iso(c.row.plannedFor), dlv: newId('dlv'), payload: c.payload,
+                                         arm: c.row.sendTimeArm ?? null }));
         // A member whose row a crashed run already wrote conflicts on its key: no second row, no second delivery.
         const delivered = await sql<{ message_id: string; id: string }[]>`
           WITH d AS (
             SELECT * FROM json_to_recordset(${JSON.stringify(rows)}::json)
-                     AS d(id text, user_id text, key text, channel text, variant text, rendered jsonb, credits int, planned timestamptz, dlv text, payload jsonb)
+                     AS d(id text, user_id text, key text, channel text, variant text, rendered jsonb, credits int, planned timestamptz, dlv text, payload jsonb, arm text)
           ), written AS (
             INSERT INTO messages (workspace_id, id, campaign_id, step_key, user_id, channel, variant_id, schedule_id, idempotency_key, status,
                                   status_history, attempts, credits, rendered, provider, provider_message_id, planned_for, scheduled_for,
-                                  sent_at, delivered_at, created_at, updated_at)
+                                  sent_at, delivered_at, created_at, updated_at, send_time_arm)
             SELECT ${ws}, d.id, ${head.campaignId}, ${head.stepKey}, d.user_id, d.channel, d.variant, ${head.scheduleId}, d.key, 'delivered',
                    jsonb_build_array(${entry}::jsonb), 1, d.credits, d.rendered, 'local', d.dlv, d.planned, d.planned,
-                   ${at}::timestamptz, ${at}::timestamptz, ${at}::timestamptz, ${at}::timestamptz
+                   ${at}::timestamptz, ${at}::timestamptz, ${at}::timestamptz, ${at}::timestamptz, d.arm
             FROM d
             ON CONFLICT DO NOTHING
             RETURNING id, provider_message_id AS dlv, user_id, channel

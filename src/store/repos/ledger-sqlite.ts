@@ -35,8 +35,8 @@ export function sqliteLedger(x: Executor): LedgerRepo {
   const insertNew = db.prepare(`
     INSERT INTO messages (workspace_id, id, campaign_id, step_key, user_id, channel, variant_id, schedule_id, idempotency_key, status,
                           status_history, error, attempts, credits, rendered, provider, provider_message_id, planned_for, scheduled_for,
-                          sent_at, delivered_at, created_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, json_array(json(?)), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                          sent_at, delivered_at, created_at, updated_at, send_time_arm)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, json_array(json(?)), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT DO NOTHING`);
   const inbox = db.prepare(
     `INSERT INTO local_deliveries (workspace_id, id, message_id, user_id, channel, payload, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -96,7 +96,7 @@ export function sqliteLedger(x: Executor): LedgerRepo {
           if (c.row) {
             const r = insertNew.run(
               ws, c.id, c.row.campaignId, c.row.stepKey, c.row.userId, c.channel, c.variantId, c.row.scheduleId, c.row.idempotencyKey, 'sending',
-              entry, null, 1, c.credits, JSON.stringify(c.rendered), null, null, c.row.plannedFor.getTime(), staleAt.getTime(), null, null, now.getTime(), now.getTime(),
+              entry, null, 1, c.credits, JSON.stringify(c.rendered), null, null, c.row.plannedFor.getTime(), staleAt.getTime(), null, null, now.getTime(), now.getTime(), c.row.sendTimeArm ?? null,
             );
             if (r.changes > 0) out.add(c.id);
             continue;
@@ -123,7 +123,7 @@ export function sqliteLedger(x: Executor): LedgerRepo {
           const r = d.row
             ? insertNew.run(
                 ws, d.id, d.row.campaignId, d.row.stepKey, d.row.userId, d.channel, d.variantId, d.row.scheduleId, d.row.idempotencyKey, 'delivered',
-                entry, null, 1, d.credits, JSON.stringify(d.rendered), 'local', dlv, d.row.plannedFor.getTime(), d.row.plannedFor.getTime(), t, t, t, t,
+                entry, null, 1, d.credits, JSON.stringify(d.rendered), 'local', dlv, d.row.plannedFor.getTime(), d.row.plannedFor.getTime(), t, t, t, t, d.row.sendTimeArm ?? null,
               )
             : inStore.run(d.channel, d.variantId, JSON.stringify(d.rendered), d.credits, dlv, t, t, entry, t, ws, d.id, d.attempts);
           if (r.changes === 0) continue;
@@ -147,7 +147,7 @@ export function sqliteLedger(x: Executor): LedgerRepo {
             const r = o.row;
             insertNew.run(
               ws, o.id, r.campaignId, r.stepKey, r.userId, r.channel, null, r.scheduleId, r.idempotencyKey, status, entry, outcomeReason(o) ?? null,
-              0, 0, null, null, null, r.plannedFor.getTime(), nextDueAt(o, r.plannedFor).getTime(), null, null, t, t,
+              0, 0, null, null, null, r.plannedFor.getTime(), nextDueAt(o, r.plannedFor).getTime(), null, null, t, t, r.sendTimeArm ?? null,
             );
             continue;
           }

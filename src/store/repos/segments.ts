@@ -6,6 +6,7 @@ import type { RuleNode, SegmentRules } from '../../domain/segments/ast.js';
 import type { MemberFacts, MemberPage, SegmentKind, SegmentRecord, SegmentRepo, UserSummary } from '../../domain/segments/repo.js';
 import type { Db, Executor } from '../executor.js';
 import { newId } from '../ids.js';
+import { hourKeys, type HourKey } from '../schema/hours.js';
 import { collectSegmentRefs, compileRules, type CompileContext, type ResolvedSegment } from '../segments/compile.js';
 import { jsonAccess } from '../segments/dialect.js';
 import { toRecipient } from './recipient-row.js';
@@ -183,6 +184,18 @@ export function segmentRepo(x: Executor, clock: Clock): SegmentRepo {
           else if (k.kind === 'complaint') out.complaints = unique;
         }
         return out;
+      }),
+
+    sendTimeTotals: (workspaceId, rules, { now }) =>
+      x.run(async (db) => {
+        const p = x.t.sendTimeProfiles;
+        const members = db.select({ id: u.id }).from(u).where(await where(db, workspaceId, rules, now));
+        const total = (k: HourKey<'s' | 'o'>) => sql<number>`coalesce(sum(${p[k]}), 0)`;
+        const [row] = await db
+          .select(Object.fromEntries([...hourKeys('s'), ...hourKeys('o')].map((k) => [k, total(k)])) as Record<HourKey<'s' | 'o'>, SQL<number>>)
+          .from(p)
+          .where(and(eq(p.workspaceId, workspaceId), inArray(p.userId, members)));
+        return { sends: hourKeys('s').map((k) => Number(row?.[k] ?? 0)), opens: hourKeys('o').map((k) => Number(row?.[k] ?? 0)) };
       }),
 
     sample: (workspaceId, rules, { now, limit }) =>

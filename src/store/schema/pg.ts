@@ -6,6 +6,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  bigserial,
   boolean,
   doublePrecision,
   index,
@@ -25,6 +26,8 @@ import type {
   Channel,
   StatusChange,
 } from '../../domain/campaign.js';
+import type { PopulationCounts } from '../../domain/sendtime/model.js';
+import { hourColumns } from './hours.js';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const json = <T>(name: string) => jsonb(name).$type<T>();
@@ -283,6 +286,8 @@ export const messages = pgTable(
     scheduledFor: ts('scheduled_for'),
     sentAt: ts('sent_at'),
     deliveredAt: ts('delivered_at'),
+    /** Optimized send times: optimized | explore | control (null for every other send). */
+    sendTimeArm: text('send_time_arm'),
     createdAt: ts('created_at').notNull(),
     updatedAt: ts('updated_at').notNull(),
   },
@@ -299,6 +304,8 @@ export const messages = pgTable(
       .on(t.workspaceId, t.campaignId, t.stepKey, t.userId)
       .where(sql`${t.status} IN ('queued', 'deferred', 'sending')`),
     // Delivery events from the notification service name its own id; local deliveries never need it.
+    // Optimized-time sends only: the lift of send-time optimization is read per campaign or workspace.
+    index('messages_send_time_idx').on(t.workspaceId, t.campaignId, t.userId).where(sql`${t.sendTimeArm} IS NOT NULL`),
     index('messages_provider_message_idx')
       .on(t.providerMessageId)
       .where(sql`${t.providerMessageId} IS NOT NULL AND ${t.provider} <> 'local'`),
@@ -673,4 +680,46 @@ export const deadLetters = pgTable(
     receivedAt: ts('received_at').notNull(),
   },
   (t) => [uniqueIndex('dead_letters_message_uq').on(t.source, t.subject, t.streamSeq, t.payloadDigest), index('dead_letters_time_idx').on(t.receivedAt)],
+);
+
+/**
+ * Send-time counts per person (see src/domain/sendtime/model.ts): emails sent by the local hour
+ * they went out (s00-s23) and first opens within the horizon by the local hour they happened
+ * (o00-o23), kept by the learner as the ledger and the hits grow.
+ */
+export const sendTimeProfiles = pgTable(
+  'send_time_profiles',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    userId: text('user_id').notNull(),
+    ...hourColumns('s', (n) => integer(n).notNull().default(0)),
+    ...hourColumns('o', (n) => integer(n).notNull().default(0)),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.userId] })],
+);
+
+/** The population's send-time counts per workspace: by local hour of the week, and open delays. */
+export const sendTimePopulation = pgTable('send_time_population', {
+  workspaceId: text('workspace_id').primaryKey(),
+  counts: json<PopulationCounts>('counts').notNull(),
+  updatedAt: ts('updated_at').notNull(),
+});
+
+/**
+ * What the send-time learner has still to read: a row per email sent and per first open, written
+ * by triggers on `messages` and `engagement_events` in the same transaction, so every write path
+ * counts; the learner deletes what it applied in the transaction that applies it (exactly once).
+ */
+export const sendTimePending = pgTable(
+  'send_time_pending',
+  {
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    workspaceId: text('workspace_id').notNull(),
+    /** sent | open */
+    kind: text('kind').notNull(),
+    messageId: text('message_id').notNull(),
+    /** The send or the open. */
+    occurredAt: ts('occurred_at').notNull(),
+  },
 );

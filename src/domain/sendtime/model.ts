@@ -1,0 +1,256 @@
+/**
+ * The send-time model (pure): when each person engages, learned from when they opened what was
+ * sent to them, corrected for when it was sent.
+ *
+ * Opens are a point process: a delivered email is opened at local time t with intensity
+ * b·a(hour(t))·k(t − sent), where a is the person's activity by local hour, b their overall
+ * responsiveness and k the attention a message gets as it ages (how fast it sinks in the inbox).
+ * The maximum-likelihood activity for an hour is the opens in that hour divided by the exposure
+ * to that hour: for every message, the attention k it still had during that hour. That division
+ * is what a histogram of open times (Braze's "most engaged hour") leaves out: after years of
+ * 10:00 sends everyone looks most engaged at 10-12, because that is when their mail arrived.
+ *
+ * Per person only two counts per local hour are stored (sends by the hour they went out, first
+ * opens within the horizon by the hour they happened), so exposure is recomputed from the sends
+ * with the kernel in force: E_h = Σ_s sends_s · k_((h − s) mod 24).
+ *
+ * Estimates are shrunk by empirical Bayes (Gamma-Poisson), three levels deep:
+ *   population  hourly rates around the population's mean, strength from the between-hour variance;
+ *   segment     (when sending to one) around the population's profile, strength likewise;
+ *   person      around b̂·θ_group(h), with b̂ their own level shrunk to the group's, and the
+ *               strengths β (per hour) and β_b (overall) estimated by moments over a sample of people.
+ * A new person thus gets the group's best hour, a heavy one their own. Each person's counts are
+ * also smoothed over neighbouring hours (activity is smooth in time), which halves the data a
+ * profile needs. The population's hour-of-week counts give a day-of-week modulation per hour,
+ * shrunk to 1 by the same method.
+ *
+ * The kernel k is the distribution of open delays within the horizon, read from the randomized
+ * control group when it has enough opens (its send times are uniform over the day, so its delays
+ * are free of the daily rhythm), else from all opens, shrunk toward an exponential with a 3-hour
+ * mean. Only opens within HORIZON_HOURS of the send count: beyond that the exposure is tiny and
+ * the ratio is noise.
+ */
+import { HOURS_PER_DAY, HOURS_PER_WEEK } from './local-slots.js';
+
+/** Opens later than this after the send are not used (see above). */
+export const HORIZON_HOURS = 12;
+/** The kernel's prior: an exponential with this mean, worth this many opens. */
+const PRIOR_KERNEL_MEAN_HOURS = 3;
+const PRIOR_KERNEL_WEIGHT = 50;
+/** Control-group opens needed before the kernel is read from them alone. */
+const CONTROL_KERNEL_MIN_OPENS = 200;
+/** Weight of each neighbouring hour when a person's counts are smoothed. */
+const NEIGHBOUR_WEIGHT = 0.25;
+const MIN_STRENGTH = 0.5;
+const MAX_STRENGTH = 1e6;
+
+/** A person's (or a group's) counts by local hour of the day. */
+export interface HourCounts {
+  /** Emails sent, by the local hour they went out. */
+  sends: number[];
+  /** First opens within the horizon, by the local hour they happened. */
+  opens: number[];
+}
+
+/** The population's counts (one per workspace). */
+export interface PopulationCounts {
+  /** By local hour of the week (168). */
+  sends: number[];
+  opens: number[];
+  /** Open delays in whole hours (HORIZON_HOURS bins): all opens, and the control group's. */
+  delays: number[];
+  controlDelays: number[];
+}
+
+/** What scoring a person needs besides their own counts: fixed for one send. */
+export interface ModelSnapshot {
+  /** Attention per hour of age, HORIZON_HOURS values summing to 1. */
+  kernel: number[];
+  /** Where the kernel came from. */
+  kernelSource: 'control' | 'all' | 'prior';
+  /** The group's (segment's, else population's) relative activity by local hour, mean 1. */
+  theta: number[];
+  /** The group's opens per unit of exposure. */
+  groupRate: number;
+  /** Day-of-week modulation by local hour of the week, around 1. */
+  weekly: number[];
+  /** Prior strengths, in units of exposure: per hour, and for a person's overall level. */
+  beta: number;
+  betaLevel: number;
+}
+
+export const zeros = (n: number): number[] => new Array<number>(n).fill(0);
+export const emptyCounts = (): HourCounts => ({ sends: zeros(HOURS_PER_DAY), opens: zeros(HOURS_PER_DAY) });
+export const emptyPopulation = (): PopulationCounts => ({
+  sends: zeros(HOURS_PER_WEEK), opens: zeros(HOURS_PER_WEEK), delays: zeros(HORIZON_HOURS), controlDelays: zeros(HORIZON_HOURS),
+});
+const sum = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0);
+const clampStrength = (x: number) => (Number.isFinite(x) && x > 0 ? Math.min(MAX_STRENGTH, Math.max(MIN_STRENGTH, x)) : MAX_STRENGTH);
+
+/** The exponential prior's mass per hour of age over the horizon, normalised to 1. */
+export function priorKernel(meanHours = PRIOR_KERNEL_MEAN_HOURS): number[] {
+  const k = Array.from({ length: HORIZON_HOURS }, (_, j) => Math.exp(-j / meanHours) - Math.exp(-(j + 1) / meanHours));
+  const total = sum(k);
+  return k.map((x) => x / total);
+}
+
+/** The attention kernel from the population's delay histograms (see the module comment). */
+export function estimateKernel(p: PopulationCounts): { kernel: number[]; source: ModelSnapshot['kernelSource'] } {
+  const prior = priorKernel();
+  const control = sum(p.controlDelays);
+  const [counts, source] = control >= CONTROL_KERNEL_MIN_OPENS ? [p.controlDelays, 'control' as const] : [p.delays, 'all' as const];
+  const n = sum(counts);
+  if (n === 0) return { kernel: prior, source: 'prior' };
+  return { kernel: prior.map((q, j) => (counts[j]! + PRIOR_KERNEL_WEIGHT * q) / (n + PRIOR_KERNEL_WEIGHT)), source };
+}
+
+/** Exposure by local hour of the day: each send's remaining attention, hour by hour. */
+export function exposure(sends: readonly number[], kernel: readonly number[]): number[] {
+  const n = sends.length;
+  const e = zeros(n);
+  for (let s = 0; s < n; s++) {
+    const c = sends[s]!;
+    if (c === 0) continue;
+    for (let j = 0; j < kernel.length; j++) e[(s + j) % n]! += c * kernel[j]!;
+  }
+  return e;
+}
+
+/** Circular smoothing over neighbouring hours (mass-preserving). */
+export function smooth(xs: readonly number[]): number[] {
+  const n = xs.length;
+  return xs.map((x, h) => (1 - 2 * NEIGHBOUR_WEIGHT) * x + NEIGHBOUR_WEIGHT * (xs[(h + n - 1) % n]! + xs[(h + 1) % n]!));
+}
+
+/** Folds hour-of-week counts into hour-of-day counts. */
+export function byHourOfDay(week: readonly number[]): number[] {
+  const day = zeros(HOURS_PER_DAY);
+  week.forEach((x, i) => (day[i % HOURS_PER_DAY]! += x));
+  return day;
+}
+
+/**
+ * Gamma-Poisson shrinkage of hourly rates toward `prior` (rates, not relative): the strength,
+ * in units of exposure, by moments: Var(o_h) = E_h·m_h + E_h²·m_h/β.
+ */
+export function shrinkHours(opens: readonly number[], expo: readonly number[], prior: readonly number[]): { rates: number[]; strength: number } {
+  let num = 0;
+  let den = 0;
+  opens.forEach((o, h) => {
+    const e = expo[h]!;
+    const m = prior[h]!;
+    num += e * e * m;
+    den += (o - e * m) ** 2 - e * m;
+  });
+  const strength = den > 0 ? clampStrength(num / den) : MAX_STRENGTH;
+  const so = smooth(opens);
+  const se = smooth(expo);
+  return { rates: so.map((o, h) => (o + strength * prior[h]!) / (se[h]! + strength)), strength };
+}
+
+/** Relative profile (mean 1 over the day) and mean rate of a group's counts, shrunk toward `parent` (relative) when given, else flat. */
+export function groupProfile(c: HourCounts, kernel: readonly number[], parent?: readonly number[]): { theta: number[]; rate: number } {
+  const expo = exposure(c.sends, kernel);
+  const totalE = sum(expo);
+  const rate = totalE > 0 ? sum(c.opens) / totalE : 0;
+  if (rate <= 0) return { theta: parent ? [...parent] : zeros(HOURS_PER_DAY).map(() => 1), rate };
+  const base = parent ?? zeros(HOURS_PER_DAY).map(() => 1);
+  const { rates } = shrinkHours(c.opens, expo, base.map((t) => rate * t));
+  const mean = sum(rates) / HOURS_PER_DAY;
+  return { theta: rates.map((r) => r / mean), rate };
+}
+
+/**
+ * Day-of-week modulation by hour of the week: the rate at (day, hour) over the rate at that hour
+ * on any day, shrunk toward 1 with a strength from the between-day variance.
+ */
+export function weeklyModulation(p: PopulationCounts, kernel: readonly number[]): number[] {
+  const expoWeek = exposure(p.sends, kernel);
+  const opensDay = byHourOfDay(p.opens);
+  const expoDay = byHourOfDay(expoWeek);
+  const r = opensDay.map((o, h) => (expoDay[h]! > 0 ? o / expoDay[h]! : 0));
+  // Var(o_dh) = E r + E² r² τ²: τ² is the variance of the modulation across days.
+  let num = 0;
+  let den = 0;
+  for (let w = 0; w < HOURS_PER_WEEK; w++) {
+    const e = expoWeek[w]!;
+    const rh = r[w % HOURS_PER_DAY]!;
+    if (e <= 0 || rh <= 0) continue;
+    num += (p.opens[w]! - e * rh) ** 2 - e * rh;
+    den += e * e * rh * rh;
+  }
+  const tau2 = den > 0 ? num / den : 0;
+  if (!(tau2 > 0)) return zeros(HOURS_PER_WEEK).map(() => 1);
+  return p.opens.map((o, w) => {
+    const rh = r[w % HOURS_PER_DAY]!;
+    if (rh <= 0) return 1;
+    const strength = 1 / (rh * tau2);
+    return (o + strength * rh) / (expoWeek[w]! + strength) / rh;
+  });
+}
+
+/**
+ * Prior strengths for people, by moments over a sample of their counts: per hour around
+ * b·θ(h) with b the group rate, and for their overall level around the group rate.
+ */
+export function personStrengths(sample: readonly HourCounts[], kernel: readonly number[], theta: readonly number[], rate: number): { beta: number; betaLevel: number } {
+  let hn = 0;
+  let hd = 0;
+  let ln = 0;
+  let ld = 0;
+  for (const c of sample) {
+    const expo = exposure(c.sends, kernel);
+    let so = 0;
+    let se = 0;
+    for (let h = 0; h < HOURS_PER_DAY; h++) {
+      const e = expo[h]!;
+      so += c.opens[h]!;
+      se += e;
+      if (e <= 0.01) continue;
+      const m = rate * theta[h]!;
+      hn += e * e * m;
+      hd += (c.opens[h]! - e * m) ** 2 - e * m;
+    }
+    if (se <= 0) continue;
+    ln += se * se * rate;
+    ld += (so - se * rate) ** 2 - se * rate;
+  }
+  return { beta: hd > 0 ? clampStrength(hn / hd) : MAX_STRENGTH, betaLevel: ld > 0 ? clampStrength(ln / ld) : MAX_STRENGTH };
+}
+
+/** Everything scoring needs for one send: population, then segment, then the sample's strengths. */
+export function buildSnapshot(p: PopulationCounts, segment: HourCounts | null, sample: readonly HourCounts[]): ModelSnapshot {
+  const { kernel, source } = estimateKernel(p);
+  const population = groupProfile({ sends: byHourOfDay(p.sends), opens: byHourOfDay(p.opens) }, kernel);
+  const group = segment && sum(segment.sends) > 0 ? groupProfile(segment, kernel, population.theta) : population;
+  const rate = group.rate > 0 ? group.rate : population.rate;
+  const { beta, betaLevel } = personStrengths(sample, kernel, group.theta, rate);
+  return { kernel, kernelSource: source, theta: group.theta, groupRate: rate, weekly: weeklyModulation(p, kernel), beta, betaLevel };
+}
+
+/** A person's estimated opens per unit of exposure, by local hour of the day. */
+export function personRates(c: HourCounts, m: ModelSnapshot): number[] {
+  const expo = exposure(c.sends, m.kernel);
+  const so = sum(c.opens);
+  const se = sum(expo);
+  const level = m.groupRate > 0 ? (so + m.betaLevel * m.groupRate) / (se + m.betaLevel) : 0;
+  const opens = smooth(c.opens);
+  const e = smooth(expo);
+  return opens.map((o, h) => (o + m.beta * level * m.theta[h]!) / (e[h]! + m.beta));
+}
+
+/** Expected opens of an email sent at the start of local hour `week` (0-167), given a person's rates. */
+export function expectedOpens(rates: readonly number[], m: ModelSnapshot, week: number): number {
+  let f = 0;
+  for (let j = 0; j < m.kernel.length; j++) {
+    const w = (week + j) % HOURS_PER_WEEK;
+    f += m.kernel[j]! * rates[w % HOURS_PER_DAY]! * m.weekly[w]!;
+  }
+  return f;
+}
+
+/** How much of a person's estimate at each hour is their own evidence rather than the prior (0-1). */
+export function ownShare(c: HourCounts, m: ModelSnapshot): number[] {
+  const e = smooth(exposure(c.sends, m.kernel));
+  return e.map((x) => x / (x + m.beta));
+}
