@@ -1,11 +1,12 @@
 import { notFound } from '../src/domain/errors.js';
 import { defineResource } from '../src/server/define.js';
+import { personSendTimes } from '../src/services/send-time-insights.js';
 
 export default defineResource({
   name: 'user_360',
   title: 'User 360',
   description:
-    'Everything known about one user: profile, subscription tier and credits, channel consents, event summary (counts by type, last seen, revenue), recent memories, predictive scores (RFM, churn risk, expected purchases, LTV), current segment memberships, and recent messages with their engagement. Sources are named (embedded store or platform service).',
+    'Everything known about one user: profile, subscription tier and credits, channel consents, event summary (counts by type, last seen, revenue), recent memories, predictive scores (RFM, churn risk, expected purchases, LTV), current segment memberships, recent messages with their engagement, and their best local hours to be sent email (send-time model: an expected-opens index per hour, and how much of it rests on their own history). Sources are named (embedded store or platform service).',
   uriTemplate: 'user://{user_id}/360',
   mimeType: 'application/json',
   complete: {
@@ -18,13 +19,14 @@ export default defineResource({
     const profile = await ctx.platform.accounts.getProfile(ws, userId);
     if (!user && !profile) throw notFound('user', userId, 'Check the id; user ids complete from user://{user_id}/360');
     const now = ctx.clock.now();
-    const [subscription, events, memories, scores, segments, messages] = await Promise.all([
+    const [subscription, events, memories, scores, segments, messages, sendTime] = await Promise.all([
       ctx.platform.subscriptions.getSubscription(ws, userId),
       ctx.store.users.eventSummary(ws, userId),
       ctx.platform.memories.recent(ws, userId, 10),
       ctx.store.users.scores(ws, userId),
       ctx.store.segments.membershipsOf(ws, userId, { now }),
       ctx.store.users.messagingHistory(ws, userId, 20),
+      personSendTimes(ctx.store, ctx.clock, ws, userId),
     ]);
     const revenue = events.find((e) => e.event_type === 'purchase')?.value_sum ?? 0;
     const view = {
@@ -45,6 +47,7 @@ export default defineResource({
       memories,
       segments,
       messages,
+      send_times: sendTime ? { timezone: user?.timezone ?? null, ...sendTime } : null,
     };
     return [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(view, null, 2) }];
   },

@@ -96,6 +96,7 @@ export function deliverySettings(config: Config, provider: string): DeliverySett
     prices,
     ratePerSecond: config.SEND_RATE_PER_SECOND,
     provider,
+    sendTimeShares: { control: config.SEND_TIME_CONTROL_SHARE, explore: config.SEND_TIME_EXPLORE_SHARE },
   };
 }
 

@@ -71,6 +71,9 @@ const envSchema = z.object({
     .regex(/^(off|none|([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d)$/i, { error: 'expected HH:MM-HH:MM in the user\'s local time (e.g. 21:00-08:00) or off' })
     .default('21:00-08:00'),
   QUIET_HOURS_CHANNELS: channelList.prefault('push,sms'),
+  SEND_TIME_CONTROL_SHARE: z.coerce.number({ error: 'expected a share between 0 and 0.5 (e.g. 0.05)' }).min(0).max(0.5).default(0.05),
+  SEND_TIME_EXPLORE_SHARE: z.coerce.number({ error: 'expected a share between 0 and 0.5 (e.g. 0.1)' }).min(0).max(0.5).default(0.1),
+  SEND_TIME_LEARN_SECONDS: z.coerce.number({ error: 'expected seconds (0 turns the background learner off)' }).int().min(0).max(3600).default(15),
   CREDIT_PRICES: channelNumbers('credits per message').prefault(''),
   SEND_RATE_PER_SECOND: channelNumbers('messages per second').prefault(''),
   CREDITS_BILLING_USER_ID: z.string().min(1).optional(),

@@ -1,6 +1,7 @@
 /**
  * What a tool, resource or prompt handler gets: ports only (no drivers, no SDK, no config file).
  */
+import type { ArmShares } from './domain/sendtime/policy.js';
 import type { Channel } from './domain/campaign.js';
 import type { PressurePolicy } from './domain/delivery/pressure.js';
 import type { Clock, Logger, Principal, Store } from './domain/ports.js';
@@ -24,6 +25,8 @@ export interface DeliverySettings {
   ratePerSecond: Partial<Record<Channel, number>>;
   /** Where messages go: `local` (recorded in our tables) or `notification_service`. */
   provider: string;
+  /** Optimized send times: the permanent control group and the per-send exploration share. */
+  sendTimeShares: ArmShares;
 }
 
 /** Built once per process. */

@@ -12,7 +12,7 @@ const MAX_AHEAD_MS = 366 * 86_400_000;
 export default defineTool({
   name: 'schedule_send',
   title: 'Preview or schedule a campaign send',
-  description: `Sends a campaign to its segment: now, at a time (at), at a local wall-clock time in each person's own time zone (at + in_user_timezone), or on a cron schedule (recurring, for recurring campaigns).
+  description: `Sends a campaign to its segment: now, at a time (at), at a local wall-clock time in each person's own time zone (at + in_user_timezone), on a cron schedule (recurring, for recurring campaigns), or at each person's own best hour within the next window_hours (optimal: send-time optimization; the preview shows the hours chosen).
 By default it is a dry run: it sends nothing and returns a preview of what a send would do right now: audience size after consent, suppression, frequency caps and quiet hours (with how many each rule drops), messages per hour, credits, and rendered samples.
 To really send: dry_run: false (or omit it), confirm: true and an idempotency_key; needs the 'send' scope and a server with sends enabled. Repeating a confirmed call with the same idempotency_key schedules nothing new and returns the same schedule. A one-time campaign is sent once.
 Every message is written to the send ledger before it goes out, so a crash never sends twice; people who opted out are never contacted. A dry run returns the preview; a confirmed call returns the schedule and the segment's size now, without re-running the preview (the rules are applied again to each message when it is sent). Cancel with cancel_schedule; follow with list_scheduled_sends and campaign://{campaign_id}.`,
@@ -35,7 +35,17 @@ Every message is written to the send ledger before it goes out, so a crash never
       })
       .optional()
       .describe('For recurring campaigns: a cron expression evaluated in a time zone (DST-correct).'),
-    optimal: z.boolean({ error: 'optimal must be true or false' }).default(false).describe("Each person's best hour (send-time optimization)."),
+    optimal: z
+      .boolean({ error: 'optimal must be true or false' })
+      .default(false)
+      .describe("Send-time optimization: each person at the hour they are most likely to open, within window_hours from now (quiet hours and daily caps respected). A permanent 5% control group gets a random hour, so get_metrics can measure the lift."),
+    window_hours: z
+      .number({ error: 'window_hours must be a number of hours' })
+      .int({ error: 'window_hours must be a whole number of hours' })
+      .min(1, { error: 'window_hours must be at least 1' })
+      .max(168, { error: 'window_hours must be at most 168 (7 days)' })
+      .optional()
+      .describe('With optimal: how far ahead each person\'s hour may be chosen (default 24).'),
     variant_keys: z
       .array(z.string().regex(/^[A-Za-z0-9_-]{1,20}$/, { error: 'variant_keys[] must be variant keys such as "A"' }), { error: 'variant_keys must be a list of variant keys' })
       .min(1, { error: 'variant_keys must not be empty (omit it to send every variant)' })
@@ -126,11 +136,16 @@ Every message is written to the send ledger before it goes out, so a crash never
   },
 });
 
-function parseTiming(input: { at?: string | undefined; in_user_timezone: boolean; recurring?: { cron: string; timezone: string } | undefined; optimal: boolean }, now: Date): SendTiming {
+function parseTiming(
+  input: { at?: string | undefined; in_user_timezone: boolean; recurring?: { cron: string; timezone: string } | undefined; optimal: boolean; window_hours?: number | undefined },
+  now: Date,
+): SendTiming {
   const given = [input.at !== undefined, input.recurring !== undefined, input.optimal].filter(Boolean).length;
-  if (given > 1) throw invalidInput('Give only one of at, recurring or optimal', 'at sends once (optionally in_user_timezone); recurring repeats on a cron schedule');
+  if (given > 1) throw invalidInput('Give only one of at, recurring or optimal', 'at sends once (optionally in_user_timezone); recurring repeats on a cron schedule; optimal picks each person\'s hour within window_hours from now');
+  if (input.window_hours !== undefined && !input.optimal) throw invalidInput('window_hours applies to optimal sends only', 'Add optimal: true, or leave window_hours out');
   if (input.optimal) {
-    throw new DomainError('unavailable', 'optimal (send-time optimization) is not available yet', 'Use at, in_user_timezone or omit them to send now');
+    if (input.in_user_timezone) throw invalidInput('in_user_timezone applies to at, not to optimal', 'optimal already sends in each person\'s own time zone');
+    return { kind: 'optimal', windowHours: input.window_hours ?? 24 };
   }
   if (input.recurring) {
     if (input.in_user_timezone) throw invalidInput('in_user_timezone applies to at, not to recurring', 'Set recurring.timezone instead');

@@ -4,6 +4,7 @@
  * members of one segment (the one part computed from raw rows).
  */
 import { lookAt } from './experiments.js';
+import { bestSendTimes, sendTimeLift, sendTimeLines, type BestSendTimes, type SendTimeLift } from './send-time-insights.js';
 import { flowState, type FlowState } from './journey-state.js';
 import type { Analysis } from '../domain/experiments/analysis.js';
 import type { ExperimentView } from '../views/experiment.js';
@@ -55,6 +56,8 @@ export interface CampaignMetrics extends MetricsBlock {
   experiment: { experiment: ExperimentView; analysis: Analysis; summary: string } | null;
   /** A triggered campaign's or journey's enrollments and per-step counts. */
   journey: { version: number; enrollments: FlowState['enrollments']; steps: FlowState['steps'] } | null;
+  send_time: SendTimeLift | null;
+  best_send_times: BestSendTimes | null;
   notes: string[];
 }
 
@@ -62,6 +65,8 @@ export interface WorkspaceMetrics extends MetricsBlock {
   scope: 'workspace';
   campaigns: Array<{ id: string; name: string; status: string; resource: string } & MetricsBlock>;
   more_campaigns: number;
+  send_time: SendTimeLift | null;
+  best_send_times: BestSendTimes | null;
   notes: string[];
 }
 
@@ -93,6 +98,8 @@ export async function campaignMetrics(ctx: HandlerContext, q: MetricsQuery & { c
     segment: q.segmentId ? await segmentBlock(ctx, campaign, { ...q, segmentId: q.segmentId }, block) : null,
     experiment: await experimentBlock(ctx, campaign.id),
     journey: await flowState(ctx.store, ws, campaign).then((f) => (f ? { version: f.version, enrollments: f.enrollments, steps: f.steps } : null)),
+    send_time: await sendTimeLift(ctx.store, ws, campaign.id),
+    best_send_times: await bestSendTimes(ctx.store, ctx.clock, ws, q.segmentId ?? campaign.segment_id ?? null),
     notes: attribution?.behind ? [...NOTES, 'Conversion attribution is still catching up with new events: call again for the rest.'] : NOTES,
   };
 }
@@ -120,7 +127,15 @@ export async function workspaceMetrics(ctx: HandlerContext, q: MetricsQuery): Pr
     }),
   );
   const notes = attribution.behind ? [...NOTES, 'Conversion attribution is still catching up with new events: call again for the rest.'] : NOTES;
-  return { scope: 'workspace', ...block(total), campaigns, more_campaigns: Math.max(0, top.length - shown.length), notes };
+  return {
+    scope: 'workspace',
+    ...block(total),
+    campaigns,
+    more_campaigns: Math.max(0, top.length - shown.length),
+    send_time: await sendTimeLift(ctx.store, ws),
+    best_send_times: await bestSendTimes(ctx.store, ctx.clock, ws),
+    notes,
+  };
 }
 
 /** Counts and rates of some rollup sums, as the query counts opens. */
@@ -213,6 +228,7 @@ export function metricsTable(m: CampaignMetrics | WorkspaceMetrics): string {
     lines.push(`${'step'.padEnd(34)}${'entered'.padStart(9)}${'waiting'.padStart(9)}${'sent'.padStart(9)}${'converted'.padStart(11)}${'exited'.padStart(9)}`);
     for (const s of j.steps) lines.push(`${`${s.step} (${s.kind})`.slice(0, 33).padEnd(34)}${n(s.entered).padStart(9)}${n(s.waiting).padStart(9)}${n(s.sent).padStart(9)}${n(s.converted).padStart(11)}${n(s.exited).padStart(9)}`);
   }
+  lines.push(...sendTimeLines(m.send_time, m.best_send_times));
   if (m.scope === 'workspace') {
     lines.push('', `${'campaign'.padEnd(40)}${'sent'.padStart(10)}${'open'.padStart(8)}${'click'.padStart(8)}`);
     for (const k of m.campaigns) lines.push(`${`${k.name} (${k.id})`.slice(0, 39).padEnd(40)}${n(k.counts.sent).padStart(10)}${pct(k.rates.open_rate.value).padStart(8)}${pct(k.rates.click_rate.value).padStart(8)}`);

@@ -13,6 +13,9 @@ import { DomainError, notFound } from '../domain/errors.js';
 import { audienceRules } from '../domain/segments/audience.js';
 import { localPlannedTime } from '../domain/delivery/schedule.js';
 import { contextRoots, personContexts, type ContextRoot } from './person-context.js';
+import type { SendTimeArm } from '../domain/sendtime/policy.js';
+import { chooseSendTimes } from '../engine/delivery/send-times.js';
+import { planSendTimes } from './send-time-plan.js';
 import { firstRun, type SendRequest } from './sends.js';
 
 export interface SendPreview {
@@ -36,6 +39,14 @@ export interface SendPreview {
   samples: Array<{ user_id: string; channel: Channel; variant_key: string; send_at: string; subject: string | null; text: string }>;
   /** When the preview's audience was evaluated (recurring: the next occurrence). */
   occurrence_at: string;
+  send_time?: {
+    window: { from: string; until: string };
+    by_local_hour: number[];
+    by_arm: Record<SendTimeArm, number>;
+    expected_gain: number | null;
+    model: { kernel_source: 'fitted' | 'prior'; people_with_history: number };
+    note: string;
+  };
   warnings: string[];
 }
 
@@ -78,6 +89,12 @@ export async function previewSend(ctx: HandlerContext, req: SendRequest, campaig
   // Templates reading more than the profile get it per page, as the dispatcher does per batch.
   const roots = new Set<ContextRoot>();
   for (const v of variants) for (const r of contextRoots(variantVariables(v))) roots.add(r);
+  const plan = req.timing.kind === 'optimal'
+    ? await planSendTimes({ store: ctx.store, clock: ctx.clock, policy }, ws, campaign, {
+      from: fireAt, windowHours: req.timing.windowHours, shares: ctx.delivery.sendTimeShares, respectQuietHours: req.respectQuietHours,
+    })
+    : null;
+  const sendTime = plan ? { byHour: new Array<number>(24).fill(0), byArm: { optimized: 0, explore: 0, control: 0 }, gain: 0, withHistory: 0 } : null;
   let cursor: string | undefined;
   let seen = 0;
   for (;;) {
@@ -89,9 +106,13 @@ export async function previewSend(ctx: HandlerContext, req: SendRequest, campaig
       ? await ctx.store.ledger.recentSends(ws, page.members.map((m) => m.id), new Date(now.getTime() - CAP_LOOKBACK_MS))
       : new Map<string, Date[]>();
     const contexts = roots.size > 0 ? await personContexts(ctx, ws, page.members.map((m) => m.id), roots, { id: campaign.id, name: campaign.name }) : null;
+    // The exploration draw depends on the schedule, which a preview does not have yet: its split is typical, not exact.
+    const times = plan ? await chooseSendTimes({ store: ctx.store, policy }, ws, 'preview', plan, page.members, now) : null;
+    const histories = times ? await ctx.store.sendTime.profiles(ws, page.members.map((m) => m.id)) : null;
     for (const r of page.members) {
       const userId = r.id;
-      const plannedFor = req.timing.kind === 'local_time' ? localPlannedTime(req.timing.local, r.timezone, fireAt) : fireAt;
+      const time = times?.get(userId);
+      const plannedFor = time ? time.at : req.timing.kind === 'local_time' ? localPlannedTime(req.timing.local, r.timezone, fireAt) : fireAt;
       const sendCtx = {
         channels: campaign.channels,
         plannedFor,
@@ -128,6 +149,12 @@ export async function previewSend(ctx: HandlerContext, req: SendRequest, campaig
       }
       credits += price;
       eligible++;
+      if (time && sendTime) {
+        sendTime.byHour[time.hour]!++;
+        sendTime.byArm[time.arm]++;
+        sendTime.gain += time.gain;
+        if (histories?.has(userId)) sendTime.withHistory++;
+      }
       byChannel[channel] = (byChannel[channel] ?? 0) + 1;
       byVariant[variant.key] = (byVariant[variant.key] ?? 0) + 1;
       const t = at.getTime();
@@ -170,6 +197,18 @@ export async function previewSend(ctx: HandlerContext, req: SendRequest, campaig
     estimated_duration_seconds: durationAtRates(byChannel, ratePerSecond),
     samples,
     occurrence_at: fireAt.toISOString(),
+    ...(plan && sendTime
+      ? {
+        send_time: {
+          window: { from: plan.from, until: plan.until },
+          by_local_hour: sendTime.byHour,
+          by_arm: sendTime.byArm,
+          expected_gain: eligible > 0 ? Math.round((sendTime.gain / eligible) * 1000) / 1000 : null,
+          model: { kernel_source: plan.snapshot.kernelSource, people_with_history: sendTime.withHistory },
+          note: `Each person at the hour with the most expected opens in their own zone${plan.quiet ? ', outside quiet hours' : ''} and on a day under the daily cap; ${Math.round(plan.shares.explore * 100)}% of the others 1-2 hours off it (exploration) and a permanent ${Math.round(plan.shares.control * 100)}% control group at a random hour, to measure the lift (get_metrics).`,
+        },
+      }
+      : {}),
     warnings,
   };
 }

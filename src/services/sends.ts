@@ -23,7 +23,9 @@ export type SendTiming =
   | { kind: 'now' }
   | { kind: 'at'; at: Date }
   | { kind: 'local_time'; local: string }
-  | { kind: 'recurring'; cron: string; timezone: string };
+  | { kind: 'recurring'; cron: string; timezone: string }
+  /** Each person at their best hour within the window, from now (send-time optimization). */
+  | { kind: 'optimal'; windowHours: number };
 
 export interface SendRequest {
   campaignId: string;
@@ -46,6 +48,9 @@ export async function loadSendable(ctx: HandlerContext, req: SendRequest): Promi
   }
   if (campaign.type === 'recurring' && req.timing.kind !== 'recurring') {
     throw invalidInput(`Campaign '${campaign.id}' is recurring`, 'Give recurring: {cron, timezone}, e.g. {"cron": "0 9 * * MON", "timezone": "Europe/Paris"}');
+  }
+  if (campaign.type === 'recurring' && req.timing.kind === 'optimal') {
+    throw invalidInput(`Campaign '${campaign.id}' is recurring; optimal send times apply to one-time sends`, 'Send a one-time campaign with optimal: true, or give recurring: {cron, timezone}');
   }
   if (campaign.type === 'one_time' && req.timing.kind === 'recurring') {
     throw invalidInput(`Campaign '${campaign.id}' is one_time and cannot recur`, "Create a campaign of type 'recurring' for repeated sends, or give at / in_user_timezone");
@@ -77,6 +82,7 @@ export async function loadSendable(ctx: HandlerContext, req: SendRequest): Promi
 export function firstRun(timing: SendTiming, now: Date): Date {
   switch (timing.kind) {
     case 'now':
+    case 'optimal':
       return now;
     case 'at':
       return timing.at;
@@ -110,6 +116,9 @@ export async function confirmSend(
     ...(req.timing.kind === 'at' ? { at: req.timing.at.toISOString() } : req.timing.kind === 'now' ? { at: now.toISOString() } : {}),
     ...(req.timing.kind === 'local_time' ? { at: req.timing.local } : {}),
     ...(req.timing.kind === 'recurring' ? { cron: req.timing.cron, timezone: req.timing.timezone } : {}),
+    ...(req.timing.kind === 'optimal'
+      ? { send_time: { window_hours: req.timing.windowHours, control_share: ctx.delivery.sendTimeShares.control, explore_share: ctx.delivery.sendTimeShares.explore } }
+      : {}),
     ...(req.variantKeys ? { variant_keys: req.variantKeys } : {}),
     ...(req.experiment ? { experiment: req.experiment } : {}),
     respect_quiet_hours: req.respectQuietHours,

@@ -1,5 +1,6 @@
 /** get_metrics' output, declared once (flat: one object whose parts depend on the scope). */
 import { analysisView, experimentView } from './experiment.js';
+import { bestSendTimesView, sendTimeLiftView } from './send-time.js';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { stepCountsView } from './journey.js';
@@ -71,6 +72,14 @@ export const metricsOutput = z.object({
     .nullable()
     .optional()
     .describe('A triggered campaign or journey: enrollments by status and, per step, entered, waiting, sent, converted and exited.'),
+  send_time: sendTimeLiftView
+    .nullable()
+    .optional()
+    .describe('Optimized send times (schedule_send optimal): the measured open-rate lift over the randomized control group, with a 95% interval.'),
+  best_send_times: bestSendTimesView
+    .nullable()
+    .optional()
+    .describe("The best local hours to send to the campaign's segment (or to segment_id's members, or, workspace-wide, to everyone), from their opens corrected for when they were sent to."),
   more_campaigns: z.number().int().optional(),
   notes: z.array(z.string()),
 });

@@ -35,6 +35,20 @@ export const previewView = z.object({
     z.object({ user_id: z.string(), channel: z.enum(CHANNELS), variant_key: z.string(), send_at: z.string(), subject: z.string().nullable(), text: z.string() }),
   ),
   occurrence_at: z.string(),
+  send_time: z
+    .object({
+      window: z.object({ from: z.string(), until: z.string() }),
+      by_local_hour: z.array(z.number().int()).describe('Eligible messages by the local hour (0-23) chosen for them.'),
+      by_arm: z.object({ optimized: z.number().int(), explore: z.number().int(), control: z.number().int() }),
+      expected_gain: z.number().nullable().describe('Mean expected opens at the chosen hours over a random hour of the window, per the model (1.12 = +12%).'),
+      model: z.object({
+        kernel_source: z.enum(['fitted', 'prior']).describe("fitted: the attention decay and hourly activity fitted from the population's opens; prior: too few opens yet."),
+        people_with_history: z.number().int().describe('Eligible people with send-time history of their own.'),
+      }),
+      note: z.string(),
+    })
+    .optional()
+    .describe('optimal sends: the distribution of the hours chosen.'),
   warnings: z.array(z.string()),
 });
 
@@ -49,6 +63,7 @@ export const scheduleView = z.object({
   variant_keys: z.array(z.string()).optional(),
   respect_quiet_hours: z.boolean(),
   deadline_hours: z.number(),
+  window_hours: z.number().int().optional().describe('kind optimal: the window each person\'s hour is chosen in.'),
   next_run_at: z.string().nullable(),
   created_by: z.string(),
   created_at: z.string(),
@@ -66,6 +81,7 @@ export function toScheduleView(s: Schedule): z.output<typeof scheduleView> {
     ...(s.spec.variant_keys ? { variant_keys: s.spec.variant_keys } : {}),
     respect_quiet_hours: s.spec.respect_quiet_hours,
     deadline_hours: s.spec.deadline_hours,
+    ...(s.spec.send_time ? { window_hours: s.spec.send_time.window_hours } : {}),
     next_run_at: s.nextRunAt ? s.nextRunAt.toISOString() : null,
     created_by: s.createdBy,
     created_at: s.createdAt.toISOString(),

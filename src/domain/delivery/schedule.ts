@@ -4,7 +4,7 @@ import { DateTime } from 'luxon';
 import { invalidInput } from '../errors.js';
 
 /** `trigger`: the standing schedule of a triggered campaign or journey, whose sends events start. */
-export const SCHEDULE_KINDS = ['at', 'local_time', 'recurring', 'trigger'] as const;
+export const SCHEDULE_KINDS = ['at', 'local_time', 'recurring', 'trigger', 'optimal'] as const;
 export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
 export type ScheduleStatus = 'active' | 'completed' | 'cancelled';
 import type { ScheduleExperiment } from '../experiments/assignment.js';
@@ -23,6 +23,8 @@ export interface ScheduleSpec {
   segment_size_at_confirm?: number;
   /** The experiment this send serves: who it covers and which arm each person gets. */
   experiment?: ScheduleExperiment;
+  /** `optimal`: each person at their best hour within `window_hours` of the firing, with these arm shares. */
+  send_time?: { window_hours: number; control_share: number; explore_share: number };
 }
 
 export interface Schedule {

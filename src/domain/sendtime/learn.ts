@@ -2,7 +2,7 @@
  * What one sent email and one first open add to the send-time counts (pure). The learner feeds
  * each exactly once (see src/engine/sendtime-learner.ts): a send adds to its person's send count
  * at the local hour it went out; an open within the horizon adds to the open count at the local
- * hour it happened, and its delay to the population's kernel histograms.
+ * hour it happened, and to the population's opens by send hour and delay.
  */
 import { HOURS_PER_DAY } from './local-slots.js';
 import { localSlot } from './local-slots.js';
@@ -57,8 +57,7 @@ export function addOpen(d: CountDeltas, f: OpenFact): void {
   const slot = localSlot(f.openedAt, f.timezone);
   person(d, f.userId).opens[slot.hour]! += 1;
   d.population.opens[slot.week]! += 1;
-  d.population.delays[bin]! += 1;
-  if (f.arm === 'control') d.population.controlDelays[bin]! += 1;
+  d.population.lagOpens[localSlot(f.sentAt, f.timezone).hour * HORIZON_HOURS + bin]! += 1;
 }
 
 /** Whether a person's counts hold anything. */

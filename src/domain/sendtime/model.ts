@@ -24,21 +24,25 @@
  * profile needs. The population's hour-of-week counts give a day-of-week modulation per hour,
  * shrunk to 1 by the same method.
  *
- * The kernel k is the distribution of open delays within the horizon, read from the randomized
- * control group when it has enough opens (its send times are uniform over the day, so its delays
- * are free of the daily rhythm), else from all opens, shrunk toward an exponential with a 3-hour
- * mean. Only opens within HORIZON_HOURS of the send count: beyond that the exposure is tiny and
- * the ratio is noise.
+ * The kernel k and the population's activity are fitted jointly, by maximum likelihood on the
+ * population's first opens by (local send hour, hours since sending): opens[s][j] ~ Poisson(
+ * sends_s·k_j·λ(s + j)), alternating the two closed-form updates (a rank-one Poisson
+ * factorization). Sends at many hours (the randomized control group, exploration, optimized
+ * sends) separate the two; a history sent at one hour alone cannot (a late open may be a slow
+ * reader or a late riser), so the fit includes a little pseudo-data sent at every hour with an
+ * exponential 3-hour decay and flat activity, which decides what the data leaves open. Only opens
+ * within HORIZON_HOURS of the send count: beyond that exposure is tiny and the ratio is noise.
  */
 import { HOURS_PER_DAY, HOURS_PER_WEEK } from './local-slots.js';
 
 /** Opens later than this after the send are not used (see above). */
 export const HORIZON_HOURS = 12;
-/** The kernel's prior: an exponential with this mean, worth this many opens. */
+/** The pseudo-data of the population fit: an exponential decay with this mean, worth this many opens. */
 const PRIOR_KERNEL_MEAN_HOURS = 3;
-const PRIOR_KERNEL_WEIGHT = 50;
-/** Control-group opens needed before the kernel is read from them alone. */
-const CONTROL_KERNEL_MIN_OPENS = 200;
+const PSEUDO_OPENS = 100;
+/** Below this many real opens the fit is mostly the pseudo-data: reported as the prior. */
+const FITTED_MIN_OPENS = 500;
+const FIT_ITERATIONS = 200;
 /** Weight of each neighbouring hour when a person's counts are smoothed. */
 const NEIGHBOUR_WEIGHT = 0.25;
 const MIN_STRENGTH = 0.5;
@@ -57,17 +61,16 @@ export interface PopulationCounts {
   /** By local hour of the week (168). */
   sends: number[];
   opens: number[];
-  /** Open delays in whole hours (HORIZON_HOURS bins): all opens, and the control group's. */
-  delays: number[];
-  controlDelays: number[];
+  /** First opens by local send hour and whole hours since the send: index send_hour · HORIZON_HOURS + lag. */
+  lagOpens: number[];
 }
 
 /** What scoring a person needs besides their own counts: fixed for one send. */
 export interface ModelSnapshot {
   /** Attention per hour of age, HORIZON_HOURS values summing to 1. */
   kernel: number[];
-  /** Where the kernel came from. */
-  kernelSource: 'control' | 'all' | 'prior';
+  /** fitted from the population's opens, or mostly the prior (too few opens yet). */
+  kernelSource: 'fitted' | 'prior';
   /** The group's (segment's, else population's) relative activity by local hour, mean 1. */
   theta: number[];
   /** The group's opens per unit of exposure. */
@@ -82,9 +85,9 @@ export interface ModelSnapshot {
 export const zeros = (n: number): number[] => new Array<number>(n).fill(0);
 export const emptyCounts = (): HourCounts => ({ sends: zeros(HOURS_PER_DAY), opens: zeros(HOURS_PER_DAY) });
 export const emptyPopulation = (): PopulationCounts => ({
-  sends: zeros(HOURS_PER_WEEK), opens: zeros(HOURS_PER_WEEK), delays: zeros(HORIZON_HOURS), controlDelays: zeros(HORIZON_HOURS),
+  sends: zeros(HOURS_PER_WEEK), opens: zeros(HOURS_PER_WEEK), lagOpens: zeros(HOURS_PER_DAY * HORIZON_HOURS),
 });
-const sum = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0);
+export const sum = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0);
 const clampStrength = (x: number) => (Number.isFinite(x) && x > 0 ? Math.min(MAX_STRENGTH, Math.max(MIN_STRENGTH, x)) : MAX_STRENGTH);
 
 /** The exponential prior's mass per hour of age over the horizon, normalised to 1. */
@@ -94,14 +97,53 @@ export function priorKernel(meanHours = PRIOR_KERNEL_MEAN_HOURS): number[] {
   return k.map((x) => x / total);
 }
 
-/** The attention kernel from the population's delay histograms (see the module comment). */
-export function estimateKernel(p: PopulationCounts): { kernel: number[]; source: ModelSnapshot['kernelSource'] } {
-  const prior = priorKernel();
-  const control = sum(p.controlDelays);
-  const [counts, source] = control >= CONTROL_KERNEL_MIN_OPENS ? [p.controlDelays, 'control' as const] : [p.delays, 'all' as const];
-  const n = sum(counts);
-  if (n === 0) return { kernel: prior, source: 'prior' };
-  return { kernel: prior.map((q, j) => (counts[j]! + PRIOR_KERNEL_WEIGHT * q) / (n + PRIOR_KERNEL_WEIGHT)), source };
+export interface PopulationFit {
+  kernel: number[];
+  /** Relative activity by local hour of the day, mean 1. */
+  theta: number[];
+  /** Opens per unit of exposure at an average hour. */
+  rate: number;
+  source: ModelSnapshot['kernelSource'];
+}
+
+/** The joint maximum-likelihood fit of the attention kernel and the population's hourly activity (see above). */
+export function fitPopulation(p: PopulationCounts): PopulationFit {
+  const H = HORIZON_HOURS;
+  const D = HOURS_PER_DAY;
+  const k0 = priorKernel();
+  const sends = byHourOfDay(p.sends);
+  const realOpens = sum(p.lagOpens);
+  const totalSends = sum(sends);
+  const r0 = totalSends > 0 && realOpens > 0 ? realOpens / totalSends : 0.1;
+  // Pseudo-data: PSEUDO_OPENS opens from sends spread over every hour, flat activity, decay k0.
+  const pseudoSends = PSEUDO_OPENS / r0 / D;
+  const n = sends.map((x) => x + pseudoSends);
+  const o = Array.from({ length: D * H }, (_, i) => p.lagOpens[i]! + pseudoSends * r0 * k0[i % H]!);
+  let k = [...k0];
+  let lambda = zeros(D).map(() => r0);
+  for (let it = 0; it < FIT_ITERATIONS; it++) {
+    const num = zeros(D);
+    const den = zeros(D);
+    for (let s = 0; s < D; s++) for (let j = 0; j < H; j++) {
+      num[(s + j) % D]! += o[s * H + j]!;
+      den[(s + j) % D]! += n[s]! * k[j]!;
+    }
+    lambda = num.map((x, h) => x / den[h]!);
+    const kn = zeros(H);
+    const kd = zeros(H);
+    for (let s = 0; s < D; s++) for (let j = 0; j < H; j++) {
+      kn[j]! += o[s * H + j]!;
+      kd[j]! += n[s]! * lambda[(s + j) % D]!;
+    }
+    k = kn.map((x, j) => x / kd[j]!);
+    // Only the product is identified: keep the kernel's mass at 1.
+    const mass = sum(k);
+    k = k.map((x) => x / mass);
+    lambda = lambda.map((x) => x * mass);
+  }
+  const smoothed = smooth(lambda);
+  const rate = sum(smoothed) / D;
+  return { kernel: k, theta: smoothed.map((x) => x / rate), rate, source: realOpens >= FITTED_MIN_OPENS ? 'fitted' : 'prior' };
 }
 
 /** Exposure by local hour of the day: each send's remaining attention, hour by hour. */
@@ -220,8 +262,8 @@ export function personStrengths(sample: readonly HourCounts[], kernel: readonly 
 
 /** Everything scoring needs for one send: population, then segment, then the sample's strengths. */
 export function buildSnapshot(p: PopulationCounts, segment: HourCounts | null, sample: readonly HourCounts[]): ModelSnapshot {
-  const { kernel, source } = estimateKernel(p);
-  const population = groupProfile({ sends: byHourOfDay(p.sends), opens: byHourOfDay(p.opens) }, kernel);
+  const population = fitPopulation(p);
+  const { kernel, source } = population;
   const group = segment && sum(segment.sends) > 0 ? groupProfile(segment, kernel, population.theta) : population;
   const rate = group.rate > 0 ? group.rate : population.rate;
   const { beta, betaLevel } = personStrengths(sample, kernel, group.theta, rate);

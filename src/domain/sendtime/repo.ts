@@ -30,6 +30,9 @@ export interface SendTimeRepo {
   population(workspaceId: string): Promise<PopulationCounts>;
   /** Up to `limit` people's counts, in id order from `fromUserId` (wrapping around). */
   sample(workspaceId: string, limit: number, fromUserId: string): Promise<HourCounts[]>;
-  /** Per arm: people, sends and unique opens of optimized-time emails (one campaign, or all). */
-  armSums(workspaceId: string, campaignId?: string): Promise<Record<SendTimeArm, ArmSums>>;
+  /**
+   * Per arm, and for optimized and explored together (`treated`): people, sends and unique opens
+   * of optimized-time emails that went out (one campaign, or all).
+   */
+  armSums(workspaceId: string, campaignId?: string): Promise<Record<SendTimeArm | 'treated', ArmSums>>;
 }

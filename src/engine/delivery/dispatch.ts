@@ -18,6 +18,7 @@ import type { JobControl, JobOutcome } from '../worker.js';
 import { sendBatch } from './batch.js';
 import { finalizeKey, MEMBERS_DONE_PHASE, type DeliveryDeps } from './deps.js';
 import { sendMembers } from './members.js';
+import type { SendTimePlan } from '../../services/send-time-plan.js';
 
 export interface DispatchPayload {
   campaignId: string;
@@ -34,6 +35,8 @@ export interface DispatchPayload {
   phase?: 'members' | typeof MEMBERS_DONE_PHASE;
   /** The last member handled in the members phase. */
   cursor?: string | null;
+  /** Optimized send times: the plan every range of the send decides with. */
+  sendTime?: SendTimePlan;
 }
 
 export const PAUSED_RECHECK_MS = 30_000;

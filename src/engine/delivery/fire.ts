@@ -17,6 +17,7 @@ import type { JobControl, JobOutcome } from '../worker.js';
 import { dispatchKey, finalizeKey, JOB_KINDS, type DeliveryDeps } from './deps.js';
 import type { DispatchPayload } from './dispatch.js';
 import type { FinalizePayload } from './finalize.js';
+import { planSendTimes, type SendTimePlan } from '../../services/send-time-plan.js';
 
 export interface FirePayload {
   scheduleId: string;
@@ -26,6 +27,8 @@ export interface FirePayload {
   phase?: 'partition';
   /** The ranges' upper bounds, saved before the dispatch jobs are enqueued. */
   bounds?: string[];
+  /** Optimized send times: the plan, saved with the bounds, so a resumed firing hands every range the same. */
+  sendTime?: SendTimePlan;
 }
 
 const PAUSED_RECHECK_MS = 60_000;
@@ -43,6 +46,7 @@ export async function fireJob(d: DeliveryDeps, job: Job, control: JobControl): P
   }
   const occurrence = p.occurrence ? new Date(p.occurrence) : null;
   let bounds = p.phase === 'partition' ? p.bounds : undefined;
+  let sendTime = p.phase === 'partition' ? p.sendTime : undefined;
   if (!bounds) {
     if (campaign.status === 'paused') {
       if (!occurrence) return { kind: 'again', at: new Date(now.getTime() + PAUSED_RECHECK_MS) };
@@ -53,13 +57,22 @@ export async function fireJob(d: DeliveryDeps, job: Job, control: JobControl): P
     if (occurrence) await enqueueNextOccurrence(d, schedule, occurrence);
     if (campaign.status === 'scheduled') await d.store.campaigns.transition(ws, campaign.id, 'start', 'scheduler');
     bounds = await audienceBounds(d, ws, campaign, now);
+    const window = schedule.kind === 'optimal' ? schedule.spec.send_time : undefined;
+    if (window) {
+      sendTime = await planSendTimes(d, ws, campaign, {
+        from: schedule.nextRunAt ?? now,
+        windowHours: window.window_hours,
+        shares: { control: window.control_share, explore: window.explore_share },
+        respectQuietHours: schedule.spec.respect_quiet_hours,
+      });
+    }
     if (!control.stillOwner()) return { kind: 'done' };
-    await control.progress({ ...p, phase: 'partition', bounds });
+    await control.progress({ ...p, phase: 'partition', bounds, ...(sendTime ? { sendTime } : {}) });
   }
   // Messages are planned for when the send was meant to fire, not for when a worker got to it,
   // so a late firing counts against each message's deadline.
   const intended = occurrence ?? schedule.nextRunAt ?? now;
-  await enqueueRanges(d, ws, schedule, campaign, scheduleStepKey(schedule.id, occurrence), bounds, intended);
+  await enqueueRanges(d, ws, schedule, campaign, scheduleStepKey(schedule.id, occurrence), bounds, intended, sendTime);
   return { kind: 'done' };
 }
 
@@ -70,12 +83,13 @@ async function audienceBounds(d: DeliveryDeps, ws: string, c: Campaign, now: Dat
   return d.store.segments.boundaries(ws, audienceRules(segment), { now, chunk: d.chunk ?? 2000 });
 }
 
-async function enqueueRanges(d: DeliveryDeps, ws: string, s: Schedule, c: Campaign, stepKey: string, bounds: string[], intended: Date) {
+async function enqueueRanges(d: DeliveryDeps, ws: string, s: Schedule, c: Campaign, stepKey: string, bounds: string[], intended: Date, sendTime?: SendTimePlan) {
   const edges: Array<string | null> = [null, ...bounds, null];
   const now = d.clock.now();
   for (let i = 0; i + 1 < edges.length; i++) {
     const payload: DispatchPayload = {
       campaignId: c.id, scheduleId: s.id, stepKey, afterUserId: edges[i]!, throughUserId: edges[i + 1]!, plannedFor: intended.toISOString(),
+      ...(sendTime ? { sendTime } : {}),
     };
     await d.store.jobs.enqueue({ workspaceId: ws, kind: JOB_KINDS.dispatch, payload: { ...payload }, runAt: now, dedupeKey: dispatchKey(ws, stepKey, i) });
   }

@@ -17,6 +17,8 @@ import { newId } from '../../store/ids.js';
 import type { JobControl, JobOutcome } from '../worker.js';
 import { ACTOR, sendBatch } from './batch.js';
 import type { DeliveryDeps } from './deps.js';
+import { chooseSendTimes } from './send-times.js';
+import type { Choice } from '../../domain/sendtime/policy.js';
 import { PAUSED_RECHECK_MS, stopped, type DispatchPayload, type Status } from './dispatch.js';
 
 /**
@@ -47,9 +49,10 @@ export async function sendMembers(d: DeliveryDeps, job: Job, control: JobControl
     const due: DueMessage[] = [];
     const held: LedgerOutcome[] = [];
     const covers = members.covers;
+    const times = p.sendTime ? await chooseSendTimes(d, ws, p.scheduleId, p.sendTime, page.members, now) : null;
     for (const m of page.members) {
       if (covers && !covers(m.id)) continue;
-      const message = members.toMessage(m);
+      const message = members.toMessage(m, times?.get(m.id));
       if (message.plannedFor.getTime() > now.getTime()) held.push({ id: message.id, kind: 'hold', until: message.plannedFor, row: message.row });
       else due.push(message);
     }
@@ -65,8 +68,8 @@ interface MemberMessages {
   rules: ReturnType<typeof audienceRules>;
   /** An experiment's send covers only its part of the audience (test group and holdout, or the remainder). */
   covers: ((userId: string) => boolean) | null;
-  /** The message a member is due, not yet written: its row is written with its first outcome. */
-  toMessage(m: MemberFacts): DueMessage & { row: NonNullable<DueMessage['row']> };
+  /** The message a member is due, not yet written: its row is written with its first outcome (at `time` when optimized). */
+  toMessage(m: MemberFacts, time?: Choice): DueMessage & { row: NonNullable<DueMessage['row']> };
 }
 
 async function memberMessages(d: DeliveryDeps, ws: string, s: Status, p: DispatchPayload, firedAt: Date): Promise<MemberMessages> {
@@ -92,12 +95,15 @@ async function memberMessages(d: DeliveryDeps, ws: string, s: Status, p: Dispatc
   return {
     rules: audienceRules(segment),
     covers: schedule.spec.experiment ? (userId) => coveredBy(schedule.spec.experiment!, userId) : null,
-    toMessage: (m) => {
+    toMessage: (m, time) => {
       const idempotencyKey = prefix + m.id + suffix;
-      const planned = plannedFor(m.timezone, m.id);
+      const planned = time ? time.at : plannedFor(m.timezone, m.id);
       return {
         id: newId('msg'),
-        row: { campaignId: c.id, stepKey: p.stepKey, scheduleId: p.scheduleId, userId: m.id, idempotencyKey, channel, plannedFor: planned },
+        row: {
+          campaignId: c.id, stepKey: p.stepKey, scheduleId: p.scheduleId, userId: m.id, idempotencyKey, channel, plannedFor: planned,
+          ...(time ? { sendTimeArm: time.arm } : {}),
+        },
         idempotencyKey,
         campaignId: c.id,
         userId: m.id,

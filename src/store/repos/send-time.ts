@@ -6,9 +6,9 @@
  * lock so two learners never read the same facts.
  */
 import type Database from 'better-sqlite3';
-import { and, asc, eq, gte, inArray, isNotNull, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, isNotNull, lt, sql, type SQL } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
-import { addPerson, emptyArm, type ArmSums } from '../../domain/sendtime/lift.js';
+import { emptyArm } from '../../domain/sendtime/lift.js';
 import type { CountDeltas } from '../../domain/sendtime/learn.js';
 import { emptyPopulation, type HourCounts, type PopulationCounts } from '../../domain/sendtime/model.js';
 import { SEND_TIME_ARMS, type SendTimeArm } from '../../domain/sendtime/policy.js';
@@ -58,14 +58,14 @@ function toFacts(rows: readonly PendingRow[]): PendingFact[] {
 
 function addPopulation(into: PopulationCounts, d: PopulationCounts): PopulationCounts {
   const add = (a: number[], b: readonly number[]) => a.map((x, i) => x + (b[i] ?? 0));
-  return { sends: add(into.sends, d.sends), opens: add(into.opens, d.opens), delays: add(into.delays, d.delays), controlDelays: add(into.controlDelays, d.controlDelays) };
+  return { sends: add(into.sends, d.sends), opens: add(into.opens, d.opens), lagOpens: add(into.lagOpens, d.lagOpens) };
 }
 
 function normalisePopulation(c: Partial<PopulationCounts> | null | undefined): PopulationCounts {
   const e = emptyPopulation();
   if (!c) return e;
   const fit = (xs: unknown, n: number) => (Array.isArray(xs) && xs.length === n ? xs.map(Number) : new Array<number>(n).fill(0));
-  return { sends: fit(c.sends, e.sends.length), opens: fit(c.opens, e.opens.length), delays: fit(c.delays, e.delays.length), controlDelays: fit(c.controlDelays, e.controlDelays.length) };
+  return { sends: fit(c.sends, e.sends.length), opens: fit(c.opens, e.opens.length), lagOpens: fit(c.lagOpens, e.lagOpens.length) };
 }
 
 const sqliteStatements = new WeakMap<Database.Database, ReturnType<typeof prepareSqlite>>();
@@ -132,28 +132,32 @@ export function sendTimeRepo(x: Executor): SendTimeRepo {
         const m = x.t.messages;
         const g = x.t.engagementEvents;
         const opened = sql<number>`case when exists (select 1 from ${g} where ${g.workspaceId} = ${m.workspaceId} and ${g.messageId} = ${m.id} and ${g.kind} = 'open' and ${g.isUnique}) then 1 else 0 end`;
-        const perPerson = db
-          .select({ arm: m.sendTimeArm, userId: m.userId, n: sql<number>`count(*)`.as('n'), y: sql<number>`sum(${opened})`.as('y') })
-          .from(m)
-          .where(and(eq(m.workspaceId, workspaceId), isNotNull(m.sendTimeArm), isNotNull(m.sentAt), ...(campaignId ? [eq(m.campaignId, campaignId)] : [])))
-          .groupBy(m.sendTimeArm, m.userId)
-          .as('per_person');
-        const rows = await db
-          .select({
-            arm: perPerson.arm,
-            people: sql<number>`count(*)`,
-            sends: sql<number>`sum(${perPerson.n})`,
-            opens: sql<number>`sum(${perPerson.y})`,
-            sendsSq: sql<number>`sum(${perPerson.n} * ${perPerson.n})`,
-            opensSq: sql<number>`sum(${perPerson.y} * ${perPerson.y})`,
-            sendsOpens: sql<number>`sum(${perPerson.n} * ${perPerson.y})`,
-          })
-          .from(perPerson)
-          .groupBy(perPerson.arm);
-        const out = Object.fromEntries(SEND_TIME_ARMS.map((a) => [a, emptyArm()])) as Record<SendTimeArm, ArmSums>;
+        // Per arm, and the optimized and explored sends together (the policy as run), each person one cluster.
+        const read = async (arm: SQL<string>) => {
+          const perPerson = db
+            .select({ arm: sql<string>`${arm}`.as('arm'), userId: m.userId, n: sql<number>`count(*)`.as('n'), y: sql<number>`sum(${opened})`.as('y') })
+            .from(m)
+            .where(and(eq(m.workspaceId, workspaceId), isNotNull(m.sendTimeArm), isNotNull(m.sentAt), ...(campaignId ? [eq(m.campaignId, campaignId)] : [])))
+            .groupBy(arm, m.userId)
+            .as('per_person');
+          return db
+            .select({
+              arm: perPerson.arm,
+              people: sql<number>`count(*)`,
+              sends: sql<number>`sum(${perPerson.n})`,
+              opens: sql<number>`sum(${perPerson.y})`,
+              sendsSq: sql<number>`sum(${perPerson.n} * ${perPerson.n})`,
+              opensSq: sql<number>`sum(${perPerson.y} * ${perPerson.y})`,
+              sendsOpens: sql<number>`sum(${perPerson.n} * ${perPerson.y})`,
+            })
+            .from(perPerson)
+            .groupBy(sql`${perPerson.arm}`);
+        };
+        const rows = [...(await read(sql<string>`${m.sendTimeArm}`)), ...(await read(sql<string>`case when ${m.sendTimeArm} = 'control' then 'control_all' else 'treated' end`))];
+        const out = { optimized: emptyArm(), explore: emptyArm(), control: emptyArm(), treated: emptyArm() };
         for (const r of rows) {
-          if (!SEND_TIME_ARMS.includes(r.arm as SendTimeArm)) continue;
-          out[r.arm as SendTimeArm] = {
+          if (!(r.arm in out)) continue;
+          out[r.arm as keyof typeof out] = {
             people: Number(r.people), sends: Number(r.sends), opens: Number(r.opens),
             sendsSq: Number(r.sendsSq), opensSq: Number(r.opensSq), sendsOpens: Number(r.sendsOpens),
           };
