@@ -16,6 +16,7 @@ import { startHttp } from './server/http.js';
 import { serveStdio } from './server/stdio.js';
 import { runSeed } from './seed/index.js';
 import { startScoreRefresher } from './engine/score-refresher.js';
+import { startSendTimeLearner } from './engine/sendtime-learner.js';
 import { runDemo } from './demo/run.js';
 import { defaultConcurrency, startJobWorker } from './engine/run.js';
 
@@ -82,10 +83,12 @@ async function serve(config: Config, log: ReturnType<typeof createLogger>): Prom
   const { closed } = await serveStdio(app.ctx, localPrincipal(config.DEFAULT_WORKSPACE), registry);
   log.info({ dialect: app.store.dialect }, 'serving MCP on stdio');
   const refresher = startScoreRefresher(app.ctx, config.SCORES_REFRESH_HOURS);
+  const learner = config.WORKER_ENABLED ? startSendTimeLearner(app.ctx, config.SEND_TIME_LEARN_SECONDS * 1000) : null;
   const jobs = config.WORKER_ENABLED ? startJobWorker(app) : null;
   const events = config.WORKER_ENABLED ? await startDeliveryEvents(config, app, log) : null;
   await closed;
   refresher.stop();
+  learner?.stop();
   await events?.stop();
   await jobs?.stop();
   await app.close();
@@ -101,6 +104,7 @@ async function worker(config: Config, log: ReturnType<typeof createLogger>, args
   if (!config.SENDS_ENABLED) throw new UsageError('SENDS_ENABLED is false: this worker would have nothing to run');
   const app = await buildApp(config, { log });
   const jobs = startJobWorker(app, concurrency === undefined ? {} : { concurrency })!;
+  const learner = startSendTimeLearner(app.ctx, config.SEND_TIME_LEARN_SECONDS * 1000);
   const events = await startDeliveryEvents(config, app, log);
   log.info({ dialect: app.store.dialect, provider: app.ctx.delivery.provider, concurrency: concurrency ?? defaultConcurrency(app.store.dialect) }, 'job worker running');
   process.stdout.write(`worker running (${app.store.dialect}, ${app.ctx.delivery.provider})\n`);
@@ -108,6 +112,7 @@ async function worker(config: Config, log: ReturnType<typeof createLogger>, args
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  learner.stop();
   await events?.stop();
   await jobs.stop();
   await app.close();
@@ -147,6 +152,7 @@ async function http(config: Config, log: ReturnType<typeof createLogger>): Promi
   process.stdout.write(`MCP endpoint: ${running.url}\n`);
   if (app.ctx.tracking) process.stdout.write(`Tracking links: ${app.ctx.tracking.baseUrl}/t/\n`);
   const refresher = startScoreRefresher(app.ctx, config.SCORES_REFRESH_HOURS);
+  const learner = config.WORKER_ENABLED ? startSendTimeLearner(app.ctx, config.SEND_TIME_LEARN_SECONDS * 1000) : null;
   const jobs = config.WORKER_ENABLED ? startJobWorker(app) : null;
   const events = config.WORKER_ENABLED ? await startDeliveryEvents(config, app, log) : null;
   await new Promise<void>((resolve) => {
@@ -154,6 +160,7 @@ async function http(config: Config, log: ReturnType<typeof createLogger>): Promi
     process.once('SIGTERM', resolve);
   });
   refresher.stop();
+  learner?.stop();
   await events?.stop();
   await jobs?.stop();
   await running.close();

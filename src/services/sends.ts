@@ -46,11 +46,11 @@ export async function loadSendable(ctx: HandlerContext, req: SendRequest): Promi
   if (campaign.type === 'triggered' || campaign.type === 'journey') {
     throw invalidInput(`Campaign '${campaign.id}' is a ${campaign.type} campaign; schedule_send sends to a segment`, 'Triggered and journey campaigns start from events, not from a schedule');
   }
-  if (campaign.type === 'recurring' && req.timing.kind !== 'recurring') {
-    throw invalidInput(`Campaign '${campaign.id}' is recurring`, 'Give recurring: {cron, timezone}, e.g. {"cron": "0 9 * * MON", "timezone": "Europe/Paris"}');
-  }
   if (campaign.type === 'recurring' && req.timing.kind === 'optimal') {
     throw invalidInput(`Campaign '${campaign.id}' is recurring; optimal send times apply to one-time sends`, 'Send a one-time campaign with optimal: true, or give recurring: {cron, timezone}');
+  }
+  if (campaign.type === 'recurring' && req.timing.kind !== 'recurring') {
+    throw invalidInput(`Campaign '${campaign.id}' is recurring`, 'Give recurring: {cron, timezone}, e.g. {"cron": "0 9 * * MON", "timezone": "Europe/Paris"}');
   }
   if (campaign.type === 'one_time' && req.timing.kind === 'recurring') {
     throw invalidInput(`Campaign '${campaign.id}' is one_time and cannot recur`, "Create a campaign of type 'recurring' for repeated sends, or give at / in_user_timezone");

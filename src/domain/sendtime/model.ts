@@ -19,10 +19,11 @@
  *   segment     (when sending to one) around the population's profile, strength likewise;
  *   person      around b̂·θ_group(h), with b̂ their own level shrunk to the group's, and the
  *               strengths β (per hour) and β_b (overall) estimated by moments over a sample of people.
- * A new person thus gets the group's best hour, a heavy one their own. Each person's counts are
- * also smoothed over neighbouring hours (activity is smooth in time), which halves the data a
- * profile needs. The population's hour-of-week counts give a day-of-week modulation per hour,
- * shrunk to 1 by the same method.
+ * A new person thus gets the group's best hour, a heavy one their own. The shrunk rates are then
+ * smoothed over neighbouring hours (activity is smooth in time). Rates, not counts: smoothing
+ * opens and exposure separately would credit the hour before a frequent send hour with opens
+ * it has no exposure for. The population's hour-of-week counts give a day-of-week modulation
+ * per hour, shrunk to 1 by the same method.
  *
  * The kernel k and the population's activity are fitted jointly, by maximum likelihood on the
  * population's first opens by (local send hour, hours since sending): opens[s][j] ~ Poisson(
@@ -43,7 +44,7 @@ const PSEUDO_OPENS = 100;
 /** Below this many real opens the fit is mostly the pseudo-data: reported as the prior. */
 const FITTED_MIN_OPENS = 500;
 const FIT_ITERATIONS = 200;
-/** Weight of each neighbouring hour when a person's counts are smoothed. */
+/** Weight of each neighbouring hour when hourly rates are smoothed. */
 const NEIGHBOUR_WEIGHT = 0.25;
 const MIN_STRENGTH = 0.5;
 const MAX_STRENGTH = 1e6;
@@ -185,9 +186,7 @@ export function shrinkHours(opens: readonly number[], expo: readonly number[], p
     den += (o - e * m) ** 2 - e * m;
   });
   const strength = den > 0 ? clampStrength(num / den) : MAX_STRENGTH;
-  const so = smooth(opens);
-  const se = smooth(expo);
-  return { rates: so.map((o, h) => (o + strength * prior[h]!) / (se[h]! + strength)), strength };
+  return { rates: smooth(opens.map((o, h) => (o + strength * prior[h]!) / (expo[h]! + strength))), strength };
 }
 
 /** Relative profile (mean 1 over the day) and mean rate of a group's counts, shrunk toward `parent` (relative) when given, else flat. */
@@ -276,9 +275,7 @@ export function personRates(c: HourCounts, m: ModelSnapshot): number[] {
   const so = sum(c.opens);
   const se = sum(expo);
   const level = m.groupRate > 0 ? (so + m.betaLevel * m.groupRate) / (se + m.betaLevel) : 0;
-  const opens = smooth(c.opens);
-  const e = smooth(expo);
-  return opens.map((o, h) => (o + m.beta * level * m.theta[h]!) / (e[h]! + m.beta));
+  return smooth(c.opens.map((o, h) => (o + m.beta * level * m.theta[h]!) / (expo[h]! + m.beta)));
 }
 
 /** Expected opens of an email sent at the start of local hour `week` (0-167), given a person's rates. */
@@ -293,6 +290,5 @@ export function expectedOpens(rates: readonly number[], m: ModelSnapshot, week: 
 
 /** How much of a person's estimate at each hour is their own evidence rather than the prior (0-1). */
 export function ownShare(c: HourCounts, m: ModelSnapshot): number[] {
-  const e = smooth(exposure(c.sends, m.kernel));
-  return e.map((x) => x / (x + m.beta));
+  return smooth(exposure(c.sends, m.kernel).map((x) => x / (x + m.beta)));
 }
