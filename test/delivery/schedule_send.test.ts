@@ -155,7 +155,7 @@ describe.each(await dialects())('schedule_send on %s', (dialect) => {
       [{ at: '2026-12-24T09:00' }, /not an ISO 8601 time with a zone.*in_user_timezone/],
       [{ at: '2026-12-24T09:00:00Z', in_user_timezone: true }, /without a zone/],
       [{ in_user_timezone: true }, /needs at/],
-      [{ optimal: true }, /not available yet/],
+      [{ optimal: true, in_user_timezone: true }, /in_user_timezone applies to at, not to optimal/],
       [{ at: '2026-12-24T09:00:00Z', optimal: true }, /only one of at, recurring or optimal/],
       [{ recurring: { cron: '0 9 * * MON', timezone: 'Europe/Paris' } }, /one_time and cannot recur/],
       [{ variant_keys: ['Z'] }, /variants the campaign does not have: Z/],

@@ -62,21 +62,18 @@ export interface Candidate extends LocalSlot {
 
 /**
  * The instants at which a local hour starts in `zone`, from `from` (inclusive) to `until`
- * (exclusive), in order. Stepping in absolute hours from a local hour start keeps every later one
- * on a local hour start too: a DST change skips a local hour or shows one twice, as the clocks do.
+ * (exclusive), in order: every UTC quarter hour whose wall-clock time in the zone is hh:00.
+ * Offsets have been whole quarter hours everywhere since 1980, so this finds each one whatever
+ * the zone does: a DST change that skips a local hour has no instant for it, one that repeats an
+ * hour has two, and half-hour shifts (Australia/Lord_Howe) never yield an hh:30.
  */
 export function localHourStarts(from: Date, until: Date, zone: string): Candidate[] {
   const z = knownZone(zone);
-  let t = DateTime.fromMillis(from.getTime(), { zone: z }).startOf('hour');
-  if (t.toMillis() < from.getTime()) t = t.plus({ hours: 1 });
   const out: Candidate[] = [];
-  for (let ms = t.toMillis(); ms < until.getTime(); ms += HOUR_MS) {
-    // Past a DST change of half an hour (Australia/Lord_Howe) the absolute step lands mid-hour on
-    // the wall clock: realign to that local hour's start.
+  const first = Math.ceil(from.getTime() / QUARTER_HOUR_MS) * QUARTER_HOUR_MS;
+  for (let ms = first; ms < until.getTime(); ms += QUARTER_HOUR_MS) {
     const local = ms + offsetMs(ms, z);
-    ms -= ((local % HOUR_MS) + HOUR_MS) % HOUR_MS;
-    if (ms < from.getTime() || (out.length > 0 && ms <= out[out.length - 1]!.at.getTime())) continue;
-    out.push({ at: new Date(ms), ...localSlot(ms, z) });
+    if (((local % HOUR_MS) + HOUR_MS) % HOUR_MS === 0) out.push({ at: new Date(ms), ...localSlot(ms, z) });
   }
   return out;
 }

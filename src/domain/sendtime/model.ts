@@ -142,9 +142,9 @@ export function fitPopulation(p: PopulationCounts): PopulationFit {
     k = k.map((x) => x / mass);
     lambda = lambda.map((x) => x * mass);
   }
-  const smoothed = smooth(lambda);
-  const rate = sum(smoothed) / D;
-  return { kernel: k, theta: smoothed.map((x) => x / rate), rate, source: realOpens >= FITTED_MIN_OPENS ? 'fitted' : 'prior' };
+  // No smoothing here: the population has the data, and people's rates are smoothed anyway.
+  const rate = sum(lambda) / D;
+  return { kernel: k, theta: lambda.map((x) => x / rate), rate, source: realOpens >= FITTED_MIN_OPENS ? 'fitted' : 'prior' };
 }
 
 /** Exposure by local hour of the day: each send's remaining attention, hour by hour. */

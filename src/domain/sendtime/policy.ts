@@ -62,18 +62,24 @@ export function chooseTime(candidates: readonly Candidate[], scores: readonly nu
   if (arm === 'control') {
     pick = usable[Math.min(usable.length - 1, Math.floor(draw * usable.length))]!;
   } else if (arm === 'explore') {
-    // ±1 or ±2 hours from the best, the nearest usable hour to that target.
+    // ±1 or ±2 hours from the best: the usable hour nearest that target, or, at the edge of the
+    // window where nothing lies within 2 hours of it, nearest the same shift the other way.
     const offsets = [-2, -1, 1, 2];
     const shift = offsets[Math.min(3, Math.floor(draw * 4))]!;
-    const target = candidates[best]!.at.getTime() + shift * 3_600_000;
-    let nearest = best;
-    let distance = Infinity;
-    for (const i of usable) {
-      if (i === best) continue;
-      const d = Math.abs(candidates[i]!.at.getTime() - target);
-      if (d < distance) [nearest, distance] = [i, d];
-    }
-    if (distance <= 2 * 3_600_000) pick = nearest;
+    const nearestTo = (hours: number) => {
+      const target = candidates[best]!.at.getTime() + hours * 3_600_000;
+      let nearest = -1;
+      let distance = Infinity;
+      for (const i of usable) {
+        if (i === best) continue;
+        const d = Math.abs(candidates[i]!.at.getTime() - target);
+        if (d < distance) [nearest, distance] = [i, d];
+      }
+      return distance <= 2 * 3_600_000 ? nearest : -1;
+    };
+    const found = nearestTo(shift);
+    const other = found === -1 ? nearestTo(-shift) : found;
+    if (other !== -1) pick = other;
   }
   const mean = usable.reduce((s, i) => s + scores[i]!, 0) / usable.length;
   const c = candidates[pick]!;
