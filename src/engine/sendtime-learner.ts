@@ -8,6 +8,8 @@ import type { Clock, Logger, Store } from '../domain/ports.js';
 import { foldFacts } from '../domain/sendtime/learn.js';
 
 const BATCH = 5_000;
+/** After applying this many facts at once (a migration's backlog, a big send) the planner's statistics are refreshed. */
+const REANALYZE_AFTER = 50_000;
 
 /** Applies the queue until it is empty (or `maxBatches` are done); returns how many facts were applied. */
 export async function learnSendTimes(store: Pick<Store, 'sendTime'>, clock: Clock, opts: { batch?: number; maxBatches?: number } = {}): Promise<number> {
@@ -18,6 +20,7 @@ export async function learnSendTimes(store: Pick<Store, 'sendTime'>, clock: Cloc
     total += n;
     if (n < batch) break;
   }
+  if (total >= REANALYZE_AFTER) await store.sendTime.refreshStatistics();
   return total;
 }
 

@@ -40,7 +40,7 @@ export type BestSendTimes = GroupBestHours & { group: 'segment' | 'population'; 
 
 /** A segment's best local hours to send (its members' history over the population's), or the population's. */
 export async function bestSendTimes(store: Store, clock: Clock, workspaceId: string, segmentId?: string | null): Promise<BestSendTimes | null> {
-  await learnSendTimes(store, clock);
+  await learnSendTimes(store, clock, { maxBatches: 10 });
   const now = clock.now();
   const population = await store.sendTime.population(workspaceId);
   if (population.sends.every((n) => n === 0)) return null;
@@ -52,7 +52,7 @@ export async function bestSendTimes(store: Store, clock: Clock, workspaceId: str
 
 /** One person's best hours, with how much rests on their own history. */
 export async function personSendTimes(store: Store, clock: Clock, workspaceId: string, userId: string): Promise<PersonBestHours | null> {
-  await learnSendTimes(store, clock);
+  await learnSendTimes(store, clock, { maxBatches: 10 });
   const population = await store.sendTime.population(workspaceId);
   if (population.sends.every((n) => n === 0)) return null;
   const [profiles, sample] = await Promise.all([store.sendTime.profiles(workspaceId, [userId]), store.sendTime.sample(workspaceId, 2_000, '')]);

@@ -31,8 +31,8 @@ export async function planSendTimes(
   o: { from: Date; windowHours: number; shares: ArmShares; respectQuietHours: boolean },
 ): Promise<SendTimePlan> {
   const { store } = deps;
-  // Decide on everything recorded up to now.
-  await learnSendTimes(store, deps.clock);
+  // Decide on what was recorded up to now (a backlog beyond this is left to the background learner).
+  await learnSendTimes(store, deps.clock, { maxBatches: 100 });
   const segment = campaign.segment_id ? await store.segments.get(workspaceId, campaign.segment_id) : null;
   const [population, totals, sample] = await Promise.all([
     store.sendTime.population(workspaceId),

@@ -23,6 +23,8 @@ export interface SendTimeRepo {
    * Facts whose message or person no longer exists are dropped. Returns how many were consumed.
    */
   applyPending(limit: number, now: Date, fold: (facts: PendingFact[]) => Map<string, CountDeltas>): Promise<number>;
+  /** Refreshes the planner's statistics of the counts after they grew a lot (PostgreSQL; nothing on SQLite). */
+  refreshStatistics(): Promise<void>;
   /** How many facts wait (all workspaces when none is given). */
   pendingCount(workspaceId?: string): Promise<number>;
   /** The counts of these people (those without any are absent). */

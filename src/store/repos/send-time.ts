@@ -92,6 +92,10 @@ export function sendTimeRepo(x: Executor): SendTimeRepo {
     applyPending: (limit, now, fold) =>
       x.tx(async (db) => (x.raw.dialect === 'sqlite' ? applySqlite(x.raw.db, limit, now, fold) : applyPg(db, limit, now, fold))),
 
+    refreshStatistics: async () => {
+      if (x.dialect === 'postgres') await x.run((db) => x.exec(db, sql`analyze send_time_profiles`));
+    },
+
     pendingCount: (workspaceId) =>
       x.run(async (db) => {
         const [row] = await db.select({ n: sql<number>`count(*)` }).from(q).where(workspaceId ? eq(q.workspaceId, workspaceId) : undefined);
@@ -102,10 +106,14 @@ export function sendTimeRepo(x: Executor): SendTimeRepo {
       x.run(async (db) => {
         const out = new Map<string, HourCounts>();
         for (let i = 0; i < userIds.length; i += 2000) {
+          const ids = userIds.slice(i, i + 2000) as string[];
+          // On PostgreSQL one array parameter, so the planner reaches rows by key whatever its
+          // statistics say (an IN list of 2,000 parameters planned on an empty table's statistics scans it).
+          const byId = x.dialect === 'postgres' ? sql`${p.userId} = any(array(select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)))` : inArray(p.userId, ids);
           const rows = await db
             .select({ userId: p.userId, ...countColumns })
             .from(p)
-            .where(and(eq(p.workspaceId, workspaceId), inArray(p.userId, userIds.slice(i, i + 2000) as string[])));
+            .where(and(eq(p.workspaceId, workspaceId), byId));
           for (const r of rows) out.set(r.userId, toCounts(r));
         }
         return out;
