@@ -74,7 +74,7 @@ export async function runDemo(config: Config, log: Logger, opts: DemoOptions): P
   }
   await experimentChapter(config, log, { workspaceId: `${opts.workspaceId}-ab`, seed: opts.seed, say, clear: clearWorkspace, step: 15 });
   say();
-  say('Done. Triggered campaigns and journeys: create_journey and activate_campaign (see the README). Send-time optimization and the agent arrive with their issues.');
+  say('Done. Also there: triggered campaigns and journeys (create_journey, activate_campaign) and send-time optimization (schedule_send optimal); see the README. The autonomous agent arrives with its issue.');
 }
 
 async function story(
