@@ -38,7 +38,7 @@ Every message is written to the send ledger before it goes out, so a crash never
     optimal: z
       .boolean({ error: 'optimal must be true or false' })
       .default(false)
-      .describe("Send-time optimization: each person at the hour they are most likely to open, within window_hours from now (quiet hours and daily caps respected). A permanent 5% control group gets a random hour, so get_metrics can measure the lift."),
+      .describe("Send-time optimization: each person at the hour they are most likely to open, within window_hours from now (or from at, an instant), quiet hours and daily caps respected. A permanent 5% control group gets a random hour, so get_metrics can measure the lift."),
     window_hours: z
       .number({ error: 'window_hours must be a number of hours' })
       .int({ error: 'window_hours must be a whole number of hours' })
@@ -140,13 +140,15 @@ function parseTiming(
   input: { at?: string | undefined; in_user_timezone: boolean; recurring?: { cron: string; timezone: string } | undefined; optimal: boolean; window_hours?: number | undefined },
   now: Date,
 ): SendTiming {
-  const given = [input.at !== undefined, input.recurring !== undefined, input.optimal].filter(Boolean).length;
-  if (given > 1) throw invalidInput('Give only one of at, recurring or optimal', 'at sends once (optionally in_user_timezone); recurring repeats on a cron schedule; optimal picks each person\'s hour within window_hours from now');
   if (input.window_hours !== undefined && !input.optimal) throw invalidInput('window_hours applies to optimal sends only', 'Add optimal: true, or leave window_hours out');
   if (input.optimal) {
-    if (input.in_user_timezone) throw invalidInput('in_user_timezone applies to at, not to optimal', 'optimal already sends in each person\'s own time zone');
-    return { kind: 'optimal', windowHours: input.window_hours ?? 24 };
+    if (input.recurring) throw invalidInput('Give either recurring or optimal', 'optimal sends a one-time campaign once, each person at their best hour');
+    if (input.in_user_timezone) throw invalidInput('in_user_timezone applies to at, not to optimal', 'optimal already sends in each person\'s own time zone; at (an instant) starts its window');
+    const windowHours = input.window_hours ?? 24;
+    if (input.at === undefined) return { kind: 'optimal', windowHours };
+    return { kind: 'optimal', windowHours, from: futureInstant(input.at, now) };
   }
+  if (input.at !== undefined && input.recurring !== undefined) throw invalidInput('Give only one of at or recurring', 'at sends once (optionally in_user_timezone); recurring repeats on a cron schedule');
   if (input.recurring) {
     if (input.in_user_timezone) throw invalidInput('in_user_timezone applies to at, not to recurring', 'Set recurring.timezone instead');
     checkCron(input.recurring.cron, input.recurring.timezone);
@@ -166,10 +168,15 @@ function parseTiming(
     if (earliestLocalOccurrence(input.at).getTime() > now.getTime() + MAX_AHEAD_MS) throw invalidInput(`at '${input.at}' is more than a year ahead`, 'Schedule sends at most 366 days ahead');
     return { kind: 'local_time', local: input.at };
   }
-  const at = z.iso.datetime({ offset: true }).safeParse(input.at);
-  if (!at.success) throw invalidInput(`at '${input.at}' is not an ISO 8601 time with a zone`, 'Write it like 2026-12-24T09:00:00Z, or set in_user_timezone for local wall-clock times');
-  const t = new Date(input.at);
-  if (t.getTime() < now.getTime() - PAST_TOLERANCE_MS) throw invalidInput(`at '${input.at}' is in the past`, 'Omit at to send now, or give a future time');
-  if (t.getTime() > now.getTime() + MAX_AHEAD_MS) throw invalidInput(`at '${input.at}' is more than a year ahead`, 'Schedule sends at most 366 days ahead');
-  return { kind: 'at', at: t };
+  return { kind: 'at', at: futureInstant(input.at, now) };
+}
+
+/** An ISO 8601 instant with a zone, not in the past and at most a year ahead. */
+function futureInstant(at: string, now: Date): Date {
+  const parsed = z.iso.datetime({ offset: true }).safeParse(at);
+  if (!parsed.success) throw invalidInput(`at '${at}' is not an ISO 8601 time with a zone`, 'Write it like 2026-12-24T09:00:00Z, or set in_user_timezone for local wall-clock times');
+  const t = new Date(at);
+  if (t.getTime() < now.getTime() - PAST_TOLERANCE_MS) throw invalidInput(`at '${at}' is in the past`, 'Omit at to send now, or give a future time');
+  if (t.getTime() > now.getTime() + MAX_AHEAD_MS) throw invalidInput(`at '${at}' is more than a year ahead`, 'Schedule sends at most 366 days ahead');
+  return t;
 }

@@ -25,7 +25,7 @@ export type SendTiming =
   | { kind: 'local_time'; local: string }
   | { kind: 'recurring'; cron: string; timezone: string }
   /** Each person at their best hour within the window, from now (send-time optimization). */
-  | { kind: 'optimal'; windowHours: number };
+  | { kind: 'optimal'; windowHours: number; from?: Date };
 
 export interface SendRequest {
   campaignId: string;
@@ -82,8 +82,9 @@ export async function loadSendable(ctx: HandlerContext, req: SendRequest): Promi
 export function firstRun(timing: SendTiming, now: Date): Date {
   switch (timing.kind) {
     case 'now':
-    case 'optimal':
       return now;
+    case 'optimal':
+      return timing.from ?? now;
     case 'at':
       return timing.at;
     case 'local_time': {
@@ -116,6 +117,7 @@ export async function confirmSend(
     ...(req.timing.kind === 'at' ? { at: req.timing.at.toISOString() } : req.timing.kind === 'now' ? { at: now.toISOString() } : {}),
     ...(req.timing.kind === 'local_time' ? { at: req.timing.local } : {}),
     ...(req.timing.kind === 'recurring' ? { cron: req.timing.cron, timezone: req.timing.timezone } : {}),
+    ...(req.timing.kind === 'optimal' && req.timing.from ? { at: req.timing.from.toISOString() } : {}),
     ...(req.timing.kind === 'optimal'
       ? { send_time: { window_hours: req.timing.windowHours, control_share: ctx.delivery.sendTimeShares.control, explore_share: ctx.delivery.sendTimeShares.explore } }
       : {}),
@@ -199,7 +201,7 @@ export async function priorSend(ctx: HandlerContext, req: SendRequest, idempoten
 
 function sendDigest(req: SendRequest): string {
   const t = req.timing;
-  const timing = t.kind === 'at' ? { kind: t.kind, at: t.at.toISOString() } : t;
+  const timing = t.kind === 'at' ? { kind: t.kind, at: t.at.toISOString() } : t.kind === 'optimal' && t.from ? { ...t, from: t.from.toISOString() } : t;
   return createHash('sha256')
     .update(JSON.stringify([req.campaignId, timing, req.variantKeys ?? null, req.respectQuietHours, req.deadlineHours, ...(req.experiment ? [req.experiment] : [])]))
     .digest('hex');

@@ -121,7 +121,8 @@ describe.each(await dialects())('schedule_send optimal, %s', (dialect) => {
     const c = await campaign(mcp, segment, 'Bad input');
     const cases: Array<[Record<string, unknown>, RegExp]> = [
       [{ window_hours: 12 }, /window_hours applies to optimal sends only/],
-      [{ optimal: true, at: '2030-01-01T09:00:00Z' }, /Give only one of at, recurring or optimal/],
+      [{ optimal: true, recurring: { cron: '0 9 * * MON', timezone: 'UTC' } }, /Give either recurring or optimal/],
+      [{ optimal: true, at: '2020-01-01T09:00:00Z' }, /in the past/],
       [{ optimal: true, in_user_timezone: true }, /in_user_timezone applies to at, not to optimal/],
       [{ optimal: true, window_hours: 0 }, /window_hours must be at least 1/],
       [{ optimal: true, window_hours: 500 }, /window_hours must be at most 168/],
