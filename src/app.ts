@@ -47,6 +47,7 @@ export async function buildApp(config: Config, deps: { log: Logger; clock?: Cloc
     platform: platform.sources,
     notificationTemplates: platform.notificationTemplates,
     tracking,
+    agent: null,
   };
   const jobHandlers = config.SENDS_ENABLED
     ? {

@@ -18,6 +18,8 @@ import { runSeed } from './seed/index.js';
 import { startScoreRefresher } from './engine/score-refresher.js';
 import { startSendTimeLearner } from './engine/sendtime-learner.js';
 import { runDemo } from './demo/run.js';
+import { createAgentRunner } from './agent/loop.js';
+import { startAgentLoop } from './agent/scheduler.js';
 import { defaultConcurrency, startJobWorker } from './engine/run.js';
 
 const USAGE = `Usage: agentic-campaign <command> [options]
@@ -27,6 +29,9 @@ Commands:
   http                  MCP over Streamable HTTP on MCP_HTTP_HOST:MCP_HTTP_PORT/mcp
   worker [options]      run only the job worker (sends); several may share one PostgreSQL database
       --concurrency N     jobs run at once (default 2 on SQLite, 4 on PostgreSQL)
+  agent [options]       run the campaign agent loop (a tick every interval_minutes of its settings, and after notable events)
+      --workspace W       workspace (default: DEFAULT_WORKSPACE); repeat for several
+      --once              run one tick in each workspace, print the decision, and exit
   migrate               apply database migrations and exit
   demo [options]        seed a population and run the end-to-end story through MCP
       --users N           number of users (default 20000)
@@ -70,23 +75,37 @@ async function main(argv: string[]): Promise<number> {
     case 'demo':
       return demo(config, log, rest);
     case 'agent':
-      process.stderr.write(`'${command}' is not available in this version yet.\n`);
-      return 2;
+      return agent(config, log, rest);
     default:
       process.stderr.write(`Unknown command '${command}'.\n\n${USAGE}\n`);
       return 2;
   }
 }
 
+/** The process's campaign agent: Claude when a key is configured, else the deterministic policy. */
+function withAgent(app: Awaited<ReturnType<typeof buildApp>>, config: Config) {
+  const claude = config.ANTHROPIC_API_KEY
+    ? { apiKey: config.ANTHROPIC_API_KEY, model: config.ANTHROPIC_MODEL, ...(config.ANTHROPIC_BASE_URL ? { baseURL: config.ANTHROPIC_BASE_URL } : {}) }
+    : null;
+  app.ctx.agent = createAgentRunner(app.ctx, registry, claude);
+  return app.ctx.agent;
+}
+
+/** Workspaces the agent loop of a server looks after: the default one and every token's. */
+const agentWorkspaces = (config: Config) => [...new Set([config.DEFAULT_WORKSPACE, ...config.tokens.map((t) => t.workspaceId)])];
+
 async function serve(config: Config, log: ReturnType<typeof createLogger>): Promise<number> {
   const app = await buildApp(config, { log });
+  const runner = withAgent(app, config);
   const { closed } = await serveStdio(app.ctx, localPrincipal(config.DEFAULT_WORKSPACE), registry);
   log.info({ dialect: app.store.dialect }, 'serving MCP on stdio');
+  const loop = config.AGENT_IN_SERVER ? startAgentLoop(app.ctx, runner, agentWorkspaces(config)) : null;
   const refresher = startScoreRefresher(app.ctx, config.SCORES_REFRESH_HOURS);
   const learner = config.WORKER_ENABLED ? startSendTimeLearner(app.ctx, config.SEND_TIME_LEARN_SECONDS * 1000) : null;
   const jobs = config.WORKER_ENABLED ? startJobWorker(app) : null;
   const events = config.WORKER_ENABLED ? await startDeliveryEvents(config, app, log) : null;
   await closed;
+  await loop?.stop();
   refresher.stop();
   learner?.stop();
   await events?.stop();
@@ -140,6 +159,7 @@ async function startDeliveryEvents(config: Config, app: Awaited<ReturnType<typeo
 
 async function http(config: Config, log: ReturnType<typeof createLogger>): Promise<number> {
   const app = await buildApp(config, { log });
+  const runner = withAgent(app, config);
   const running = await startHttp(app.ctx, registry, {
     host: config.MCP_HTTP_HOST,
     port: config.MCP_HTTP_PORT,
@@ -151,6 +171,7 @@ async function http(config: Config, log: ReturnType<typeof createLogger>): Promi
   log.info({ url: running.url, auth: config.tokens.length ? 'bearer' : 'none (loopback only)' }, 'serving MCP over HTTP');
   process.stdout.write(`MCP endpoint: ${running.url}\n`);
   if (app.ctx.tracking) process.stdout.write(`Tracking links: ${app.ctx.tracking.baseUrl}/t/\n`);
+  const loop = config.AGENT_IN_SERVER ? startAgentLoop(app.ctx, runner, agentWorkspaces(config)) : null;
   const refresher = startScoreRefresher(app.ctx, config.SCORES_REFRESH_HOURS);
   const learner = config.WORKER_ENABLED ? startSendTimeLearner(app.ctx, config.SEND_TIME_LEARN_SECONDS * 1000) : null;
   const jobs = config.WORKER_ENABLED ? startJobWorker(app) : null;
@@ -159,11 +180,42 @@ async function http(config: Config, log: ReturnType<typeof createLogger>): Promi
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  await loop?.stop();
   refresher.stop();
   learner?.stop();
   await events?.stop();
   await jobs?.stop();
   await running.close();
+  await app.close();
+  return 0;
+}
+
+async function agent(config: Config, log: ReturnType<typeof createLogger>, args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { workspace: { type: 'string', multiple: true }, once: { type: 'boolean', default: false } }, strict: true });
+  const workspaces = values.workspace?.length ? values.workspace : [config.DEFAULT_WORKSPACE];
+  for (const w of workspaces) if (!/^[A-Za-z0-9_-]{1,64}$/.test(w)) throw new UsageError(`--workspace must be 1-64 letters, digits, _ or - (got '${w}')`);
+  const app = await buildApp(config, { log });
+  for (const w of workspaces) await app.store.workspaces.ensure(w);
+  const runner = withAgent(app, config);
+  if (values.once) {
+    for (const w of workspaces) {
+      const d = await runner.tick(w, 'agent --once');
+      process.stdout.write(`${w}: ${d.id} ${d.status} (${d.decider})\n  ${d.rationale}\n`);
+      for (const c of d.toolCalls) process.stdout.write(`  ${c.outcome.padEnd(8)} ${c.tool} ${JSON.stringify(c.input).slice(0, 160)}\n`);
+    }
+    await app.close();
+    return 0;
+  }
+  // The agent's sends still need a worker: run one here unless told not to.
+  const jobs = config.WORKER_ENABLED ? startJobWorker(app) : null;
+  const loop = startAgentLoop(app.ctx, runner, workspaces);
+  process.stdout.write(`agent running for ${workspaces.join(', ')} (${config.ANTHROPIC_API_KEY ? 'Claude' : 'deterministic policy'} unless configure_agent says otherwise)\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await loop.stop();
+  await jobs?.stop();
   await app.close();
   return 0;
 }

@@ -73,6 +73,7 @@ const envSchema = z.object({
   QUIET_HOURS_CHANNELS: channelList.prefault('push,sms'),
   SEND_TIME_CONTROL_SHARE: z.coerce.number({ error: 'expected a share between 0 and 0.5 (e.g. 0.05)' }).min(0).max(0.5).default(0.05),
   SEND_TIME_EXPLORE_SHARE: z.coerce.number({ error: 'expected a share between 0 and 0.5 (e.g. 0.1)' }).min(0).max(0.5).default(0.1),
+  AGENT_IN_SERVER: bool(false),
   SEND_TIME_LEARN_SECONDS: z.coerce.number({ error: 'expected seconds (0 turns the background learner off)' }).int().min(0).max(3600).default(15),
   CREDIT_PRICES: channelNumbers('credits per message').prefault(''),
   SEND_RATE_PER_SECOND: channelNumbers('messages per second').prefault(''),

@@ -2,6 +2,7 @@
  * What a tool, resource or prompt handler gets: ports only (no drivers, no SDK, no config file).
  */
 import type { ArmShares } from './domain/sendtime/policy.js';
+import type { AgentRunner } from './agent/loop.js';
 import type { Channel } from './domain/campaign.js';
 import type { PressurePolicy } from './domain/delivery/pressure.js';
 import type { Clock, Logger, Principal, Store } from './domain/ports.js';
@@ -44,6 +45,8 @@ export interface AppContext {
   notificationTemplates: NotificationTemplates | null;
   /** Open, click and unsubscribe tracking of emails; null when TRACKING_ENABLED is false. */
   tracking: Tracking | null;
+  /** The campaign agent (set by the process that owns the tool registry); null where no agent runs. */
+  agent: AgentRunner | null;
 }
 
 /** Built per call: the app context plus who is calling and the call's controls. */

@@ -1,6 +1,7 @@
 /** Every tool, explicitly. Config may filter this list (read-only, sends disabled) before registration. */
 import activateCampaign from './activate_campaign.js';
 import cancelSchedule from './cancel_schedule.js';
+import configureAgent from './configure_agent.js';
 import createCampaign from './create_campaign.js';
 import createJourney from './create_journey.js';
 import createTemplate from './create_template.js';
@@ -9,6 +10,7 @@ import defineSegment from './define_segment.js';
 import defineSegmentNl from './define_segment_nl.js';
 import getMetrics from './get_metrics.js';
 import listCampaigns from './list_campaigns.js';
+import listAgentDecisions from './list_agent_decisions.js';
 import listEnrollments from './list_enrollments.js';
 import listPlatformTemplates from './list_platform_templates.js';
 import listSegmentMembers from './list_segment_members.js';
@@ -20,6 +22,8 @@ import personalizeMessage from './personalize_message.js';
 import previewSegment from './preview_segment.js';
 import previewTemplate from './preview_template.js';
 import refreshScores from './refresh_scores.js';
+import reviewProposal from './review_proposal.js';
+import runAgent from './run_agent.js';
 import runAbTest from './run_ab_test.js';
 import scheduleSend from './schedule_send.js';
 import trackEvent from './track_event.js';
@@ -55,4 +59,8 @@ export const tools = [
   personalizeMessage,
   listPlatformTemplates,
   managePlatformTemplate,
+  configureAgent,
+  runAgent,
+  listAgentDecisions,
+  reviewProposal,
 ] as const;

@@ -34,6 +34,7 @@ Pass next_cursor from one page as cursor to get the next; next_cursor is null on
         created_at: c.created_at,
         updated_at: c.updated_at,
         variant_count: c.variants.length,
+        agent: c.agent,
       })),
       next_cursor: page.next_cursor,
     };

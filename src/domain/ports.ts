@@ -3,6 +3,7 @@
  * tools and resources import only these types.
  */
 import type { SendTimeRepo } from './sendtime/repo.js';
+import type { AgentRepo } from './agent/repo.js';
 import type { JourneyRepo } from './journeys/repo.js';
 import type { ExperimentRepo } from './experiments/repo.js';
 import type { AttributionRepo } from './metrics/attribution.js';
@@ -35,6 +36,8 @@ export interface Principal {
   actor: string;
   workspaceId: string;
   scopes: ReadonlySet<Scope>;
+  /** Set when the caller is the campaign agent: its mutating calls pass the server's guardrails (src/agent/gate.ts). */
+  agent?: { decisionId: string };
 }
 
 export interface Clock {
@@ -160,5 +163,6 @@ export interface Store {
   readonly journeys: JourneyRepo;
   readonly deadLetters: DeadLetterRepo;
   readonly sendTime: SendTimeRepo;
+  readonly agent: AgentRepo;
   close(): Promise<void>;
 }

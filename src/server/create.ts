@@ -12,6 +12,7 @@ import type { AppContext, HandlerContext } from '../context.js';
 import { DomainError, userFacingMessage } from '../domain/errors.js';
 import type { Principal } from '../domain/ports.js';
 import type { PromptDef, ResourceTemplateDef, ToolDef } from './define.js';
+import { gateAgentCall } from '../agent/gate.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
@@ -142,13 +143,25 @@ async function runTool(tool: ToolDef<any, any>, input: unknown, ctx: HandlerCont
         `Use a token granted '${tool.scope}' (MCP_HTTP_TOKENS), or call a read-only tool instead`,
     );
   }
+  // The campaign agent's mutating calls pass the server's guardrails first.
+  let agentAction: string | null = null;
+  if (ctx.principal.agent && mutating) {
+    const verdict = await gateAgentCall(ctx, tool.name, input as Record<string, unknown>);
+    if (verdict.kind !== 'allow') {
+      await audit('error', undefined, { code: verdict.kind, message: verdict.message });
+      return errorResult(verdict.message);
+    }
+    agentAction = verdict.actionId;
+  }
   try {
     const output = await tool.handler(input as never, ctx);
+    if (agentAction) await ctx.store.agent.settleAction(ctx.workspaceId, agentAction, 'executed', output as Record<string, unknown>);
     await audit('ok', output, {});
     const json = { type: 'text' as const, text: JSON.stringify(output) };
     return { content: tool.summary ? [{ type: 'text', text: tool.summary(output as never) }, json] : [json], structuredContent: output as Record<string, unknown> };
   } catch (err) {
     const shown = userFacingMessage(err);
+    if (agentAction) await ctx.store.agent.settleAction(ctx.workspaceId, agentAction, 'failed', null, shown ?? 'internal error').catch(() => undefined);
     if (shown !== null) {
       await audit('error', undefined, { code: err instanceof DomainError ? err.code : 'upstream', message: shown });
       return errorResult(shown);

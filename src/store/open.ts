@@ -15,6 +15,7 @@ import { campaignRepo } from './repos/campaigns.js';
 import { eventRepo } from './repos/events.js';
 import { scoreRepo } from './repos/scores.js';
 import { sendTimeRepo } from './repos/send-time.js';
+import { agentRepo } from './repos/agent.js';
 import { segmentRepo } from './repos/segments.js';
 import { personalizationCacheRepo } from './repos/personalization-cache.js';
 import { startCheckpointer } from './checkpointer.js';
@@ -83,6 +84,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<OpenedStore> {
     journeys: journeyRepo(executor),
     deadLetters: deadLetterRepo(executor),
     sendTime: sendTimeRepo(executor),
+    agent: agentRepo(executor),
     close: () => executor.close(),
   };
 }

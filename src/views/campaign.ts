@@ -80,4 +80,4 @@ export const campaignSummaryView = campaignView.pick({
   segment_id: true,
   created_at: true,
   updated_at: true,
-}).extend({ variant_count: z.number().int() });
+}).extend({ variant_count: z.number().int(), agent: z.object({ enabled: z.boolean(), goal: z.enum(AGENT_GOALS), mode: z.enum(AGENT_MODES) }).describe('Whether the campaign agent manages it, toward which goal, proposing or acting.') });

@@ -736,3 +736,40 @@ export const sendTimePending = sqliteTable(
     occurredAt: ts('occurred_at').notNull(),
   },
 );
+
+/** The agent's settings per workspace (src/agent/config.ts); absent: the defaults. */
+export const agentConfig = sqliteTable('agent_config', {
+  workspaceId: text('workspace_id').primaryKey(),
+  config: json<Record<string, unknown>>('config').notNull(),
+  updatedBy: text('updated_by').notNull(),
+  updatedAt: ts('updated_at').notNull(),
+});
+
+/**
+ * Every mutating call the agent made or wanted to make, as the server gated it: executed,
+ * refused (with why), failed, or proposed for a marketer (then approved or rejected). The
+ * per-tick and per-day limits count these rows.
+ */
+export const agentActions = sqliteTable(
+  'agent_actions',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    id: text('id').notNull(),
+    decisionId: text('decision_id').notNull(),
+    campaignId: text('campaign_id'),
+    tool: text('tool').notNull(),
+    input: json<Record<string, unknown>>('input').notNull(),
+    status: text('status').notNull(),
+    reason: text('reason'),
+    credits: integer('credits').notNull().default(0),
+    result: json<Record<string, unknown> | null>('result'),
+    at: ts('at').notNull(),
+    reviewedBy: text('reviewed_by'),
+    reviewedAt: ts('reviewed_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.id] }),
+    index('agent_actions_decision_idx').on(t.workspaceId, t.decisionId),
+    index('agent_actions_status_idx').on(t.workspaceId, t.status, t.at),
+  ],
+);

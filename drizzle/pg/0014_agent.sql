@@ -1,0 +1,26 @@
+CREATE TABLE "agent_actions" (
+	"workspace_id" text NOT NULL,
+	"id" text NOT NULL,
+	"decision_id" text NOT NULL,
+	"campaign_id" text,
+	"tool" text NOT NULL,
+	"input" jsonb NOT NULL,
+	"status" text NOT NULL,
+	"reason" text,
+	"credits" integer DEFAULT 0 NOT NULL,
+	"result" jsonb,
+	"at" timestamp with time zone NOT NULL,
+	"reviewed_by" text,
+	"reviewed_at" timestamp with time zone,
+	CONSTRAINT "agent_actions_workspace_id_id_pk" PRIMARY KEY("workspace_id","id")
+);
+--> statement-breakpoint
+CREATE TABLE "agent_config" (
+	"workspace_id" text PRIMARY KEY NOT NULL,
+	"config" jsonb NOT NULL,
+	"updated_by" text NOT NULL,
+	"updated_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX "agent_actions_decision_idx" ON "agent_actions" USING btree ("workspace_id","decision_id");--> statement-breakpoint
+CREATE INDEX "agent_actions_status_idx" ON "agent_actions" USING btree ("workspace_id","status","at");
