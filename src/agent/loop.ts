@@ -66,6 +66,7 @@ async function runTick(app: AppContext, registry: Registry, claude: ClaudeOption
   const client = await connectInProcess(app, principal, registry, 'campaign-agent');
   const calls: ToolCallRecord[] = [];
   let obs: Observations | null = null;
+  let spent = 0;
   try {
     obs = await observe(client, now, config.churn_risk_threshold);
     let options: Option[] = [];
@@ -73,7 +74,7 @@ async function runTick(app: AppContext, registry: Registry, claude: ClaudeOption
     let tokens = 0;
     let model: string | null = null;
     if (decider === 'claude') {
-      const r = await claudeTick(client, obs, config, claude!, (c) => calls.push(c), signal);
+      const r = await claudeTick(client, obs, config, claude!, (c) => calls.push(c), signal, async () => (await app.store.agent.config(ws)).config.kill_switch, (n) => (spent += n));
       ({ rationale, tokens, model } = r);
       options = [{ campaign_id: null, considered: `Claude's tool-use loop (${r.turns} turns, ended on ${r.stopped})`, chosen: true, why: 'see the rationale and tool calls' }];
     } else {
@@ -112,7 +113,9 @@ async function runTick(app: AppContext, registry: Registry, claude: ClaudeOption
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     app.log.error({ err, decision: base.id, workspace: ws }, 'agent tick failed');
-    const d: AgentDecision = { ...base, status: 'failed', observations: { reason, ...(obs ? summarize(obs) : {}) }, rationale: `The tick failed: ${message}`, toolCalls: calls, action: tally(calls) };
+    const d: AgentDecision = {
+      ...base, status: 'failed', observations: { reason, ...(obs ? summarize(obs) : {}) }, rationale: `The tick failed: ${message}`, toolCalls: calls, action: tally(calls), tokens: spent,
+    };
     await app.store.agent.finishDecision(ws, base.id, d);
     return d;
   } finally {
