@@ -15,6 +15,10 @@ export interface ExperimentObservation {
   decision: { winner_key: string | null; reason: string } | null;
   /** Arms a guardrail stopped, with why. */
   stopped: Record<string, string>;
+  /** Per arm: units exposed, successes, rate, and the Bayesian chance to be best. */
+  arms: Array<{ key: string; exposed: number; rate: number | null; chance_to_be_best: number | null }>;
+  /** A sample ratio mismatch makes every number suspect. */
+  srm_mismatch: boolean;
 }
 
 export interface CampaignObservation {
@@ -85,6 +89,8 @@ export async function observe(client: InProcessClient, now: Date, churnThreshold
           recommendation: ex.analysis?.recommendation ?? { action: 'continue', winner_key: null, reason: '' },
           decision: ex.experiment.decision ? { winner_key: ex.experiment.decision.winner_key, reason: ex.experiment.decision.reason } : null,
           stopped: Object.fromEntries(((ex.analysis?.arms ?? []) as J[]).filter((a) => a.stopped).map((a) => [a.key, String(a.stopped)])),
+          arms: ((ex.analysis?.arms ?? []) as J[]).map((a) => ({ key: a.key, exposed: Number(a.exposed ?? 0), rate: a.rate ?? null, chance_to_be_best: a.chance_to_be_best ?? null })),
+          srm_mismatch: Boolean(ex.analysis?.srm?.mismatch),
         }
         : null,
       journey: c.type === 'journey' || c.type === 'triggered'

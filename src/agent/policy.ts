@@ -4,8 +4,11 @@
  *
  *  1. pause a running or scheduled campaign whose unsubscribe or complaint rate passes the
  *     workspace's threshold (with enough sent to judge);
- *  2. experiments: decide one whose rule says a winner is ready, roll out a decided winner whose
- *     roll-out is manual; note arms a guardrail already stopped;
+ *  2. experiments: decide one whose rule says a winner is ready; while the rule still collects,
+ *     decide for an arm whose Bayesian chance to be best reaches 95% with at least 300 people
+ *     per arm and no sample ratio mismatch (the agent's goal is the better outcome, and the
+ *     rule's anytime-valid guarantee is stricter than that needs); roll out a decided winner
+ *     whose roll-out is manual; note arms a guardrail already stopped;
  *  3. switch a scheduled one-time email send that has not fired yet to optimal timing, within 24
  *     hours of its planned time (when the send-time model has history);
  *  4. re-target a running re-engagement journey (entered by inactivity) to people at rising churn
@@ -37,6 +40,10 @@ export interface Plan {
   calls: PlannedCall[];
   rationale: string;
 }
+
+/** The agent decides an experiment before its rule when one arm is this likely best, with this many people per arm. */
+const BAYES_CHANCE = 0.95;
+const BAYES_MIN_PER_ARM = 300;
 
 /** The name of the segment the agent keeps for re-engagement targeting. */
 export const CHURN_SEGMENT_NAME = 'Rising churn risk (agent)';
@@ -80,7 +87,20 @@ export function policyPlan(obs: Observations, config: AgentConfig, churnSegmentI
         options.push({ campaign_id: c.id, considered: 'roll out the decided winner', chosen: true, why: e.decision?.reason ?? 'decided' });
         calls.push({ campaign_id: c.id, tool: 'decide_experiment', input: { experiment_id: e.id, action: 'rollout' }, reason: `${c.name}: winner ${e.decision?.winner_key ?? '?'} decided, roll-out is manual` });
       } else if (e.status === 'running') {
-        options.push({ campaign_id: c.id, considered: 'decide the experiment', chosen: false, why: `not yet: ${e.recommendation.reason || 'the rule says continue'}` });
+        const live = e.arms.filter((a) => !e.stopped[a.key]);
+        const lead = live.reduce<(typeof live)[number] | null>((b, a) => (b === null || (a.chance_to_be_best ?? 0) > (b.chance_to_be_best ?? 0) ? a : b), null);
+        const enough = live.length >= 2 && live.every((a) => a.exposed >= BAYES_MIN_PER_ARM);
+        if (lead && enough && !e.srm_mismatch && (lead.chance_to_be_best ?? 0) >= BAYES_CHANCE) {
+          const why = `${lead.key} is best with ${((lead.chance_to_be_best ?? 0) * 100).toFixed(1)}% probability (${live.map((a) => `${a.key} ${((a.rate ?? 0) * 100).toFixed(2)}% of ${a.exposed}`).join(', ')}); the rule is still collecting (${e.recommendation.reason || 'continue'})`;
+          options.push({ campaign_id: c.id, considered: 'decide the experiment', chosen: true, why });
+          calls.push({ campaign_id: c.id, tool: 'decide_experiment', input: { experiment_id: e.id, action: 'decide', winner_key: lead.key, reason: `agent: ${why}` }, reason: `${c.name}: ${why}` });
+          if (e.rollout === 'manual' && e.has_remainder) {
+            calls.push({ campaign_id: c.id, tool: 'decide_experiment', input: { experiment_id: e.id, action: 'rollout' }, reason: `${c.name}: send the winner ${lead.key} to the rest of the audience` });
+          }
+        } else {
+          const why = e.srm_mismatch ? 'a sample ratio mismatch: the numbers cannot be trusted' : !enough ? `fewer than ${BAYES_MIN_PER_ARM} people per arm so far` : `no arm is best with ${BAYES_CHANCE * 100}% probability yet`;
+          options.push({ campaign_id: c.id, considered: 'decide the experiment', chosen: false, why: `not yet: ${why}; the rule says ${e.recommendation.reason || 'continue'}` });
+        }
       }
     }
 

@@ -112,7 +112,12 @@ export function createMcpServer(app: AppContext, principal: Principal, registry:
       prompt.name,
       { title: prompt.title, description: prompt.description, argsSchema: args as never },
       (async (input: Record<string, string>, extra: Extra) => {
-        const messages = await prompt.build(input as never, contextFor(extra));
+        let messages;
+        try {
+          messages = await prompt.build(input as never, contextFor(extra));
+        } catch (err) {
+          throw toProtocolError(err, app, `prompt ${prompt.name}`);
+        }
         return { messages: messages.map((m) => ({ role: m.role, content: { type: 'text' as const, text: m.text } })) };
       }) as never,
     );
