@@ -8,6 +8,7 @@ import { HOURS_PER_DAY } from './local-slots.js';
 import { localSlot } from './local-slots.js';
 import { emptyCounts, emptyPopulation, HORIZON_HOURS, type HourCounts, type PopulationCounts } from './model.js';
 import type { SendTimeArm } from './policy.js';
+import type { PendingFact } from './repo.js';
 
 export interface SentFact {
   userId: string;
@@ -67,7 +68,7 @@ export function hasCounts(c: HourCounts): boolean {
 }
 
 /** Folds a batch of queued facts into count increments per workspace. */
-export function foldFacts(facts: readonly PendingFactLike[]): Map<string, CountDeltas> {
+export function foldFacts(facts: readonly PendingFact[]): Map<string, CountDeltas> {
   const out = new Map<string, CountDeltas>();
   for (const f of facts) {
     let d = out.get(f.workspaceId);
@@ -76,15 +77,4 @@ export function foldFacts(facts: readonly PendingFactLike[]): Map<string, CountD
     else addOpen(d, { userId: f.userId, sentAt: f.sentAt, openedAt: f.occurredAt, timezone: f.timezone, arm: f.arm });
   }
   return out;
-}
-
-/** What foldFacts reads of a queued fact (see PendingFact in ./repo.ts). */
-export interface PendingFactLike {
-  kind: 'sent' | 'open';
-  workspaceId: string;
-  userId: string;
-  sentAt: Date;
-  occurredAt: Date;
-  timezone: string;
-  arm: SendTimeArm | null;
 }
