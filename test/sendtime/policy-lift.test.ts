@@ -6,7 +6,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { foldFacts, type PendingFactLike } from '../../src/domain/sendtime/learn.js';
+import { foldFacts } from '../../src/domain/sendtime/learn.js';
+import type { PendingFact } from '../../src/domain/sendtime/repo.js';
 import { addPerson, emptyArm, liftOver, type ArmSums } from '../../src/domain/sendtime/lift.js';
 import { HORIZON_HOURS } from '../../src/domain/sendtime/model.js';
 import { armOf, chooseTime, DEFAULT_ARM_SHARES, type SendTimeArm } from '../../src/domain/sendtime/policy.js';
@@ -194,9 +195,9 @@ describe('liftOver', () => {
 });
 
 describe('foldFacts and addOpen', () => {
-  const sent = (userId: string, at: string, timezone: string, workspaceId = 'ws'): PendingFactLike =>
+  const sent = (userId: string, at: string, timezone: string, workspaceId = 'ws'): PendingFact =>
     ({ kind: 'sent', workspaceId, userId, sentAt: new Date(at), occurredAt: new Date(at), timezone, arm: null });
-  const open = (userId: string, sentAt: string, openedAt: string, timezone: string, workspaceId = 'ws'): PendingFactLike =>
+  const open = (userId: string, sentAt: string, openedAt: string, timezone: string, workspaceId = 'ws'): PendingFact =>
     ({ kind: 'open', workspaceId, userId, sentAt: new Date(sentAt), occurredAt: new Date(openedAt), timezone, arm: 'optimized' });
 
   it('counts sends and opens at local hours; lagOpens index = local send hour × 12 + whole hours since', () => {
