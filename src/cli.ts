@@ -17,7 +17,7 @@ import { serveStdio } from './server/stdio.js';
 import { runSeed } from './seed/index.js';
 import { startScoreRefresher } from './engine/score-refresher.js';
 import { startSendTimeLearner } from './engine/sendtime-learner.js';
-import { runDemo } from './demo/run.js';
+import { DEFAULT_REPORT_PATH, runDemo } from './demo/run.js';
 import { createAgentRunner } from './agent/loop.js';
 import { startAgentLoop } from './agent/scheduler.js';
 import { defaultConcurrency, startJobWorker } from './engine/run.js';
@@ -37,6 +37,8 @@ Commands:
       --users N           number of users (default 20000)
       --seed S            random seed (default 1)
       --workspace W       workspace (default demo); everything in it is replaced
+      --report PATH       where to write the HTML report (default reports/demo-report.html)
+      --no-report         write no report
   seed [options]        generate a deterministic synthetic population
       --users N           number of users (default 10000)
       --days D            days of event history (default 90)
@@ -271,7 +273,13 @@ async function seed(config: Config, log: ReturnType<typeof createLogger>, args: 
 async function demo(config: Config, log: ReturnType<typeof createLogger>, args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { users: { type: 'string', default: '20000' }, seed: { type: 'string', default: '1' }, workspace: { type: 'string', default: 'demo' } },
+    options: {
+      users: { type: 'string', default: '20000' },
+      seed: { type: 'string', default: '1' },
+      workspace: { type: 'string', default: 'demo' },
+      report: { type: 'string', default: DEFAULT_REPORT_PATH },
+      'no-report': { type: 'boolean', default: false },
+    },
     strict: true,
   });
   const users = Number(values.users);
@@ -280,7 +288,7 @@ async function demo(config: Config, log: ReturnType<typeof createLogger>, args: 
   if (!Number.isInteger(seedValue) || seedValue < 0) throw new UsageError(`--seed must be a whole number (got '${values.seed}')`);
   // The story is the output; operational info logs would interleave with it unless asked for.
   const demoLog = process.env.LOG_LEVEL ? log : createLogger('warn');
-  await runDemo(config, demoLog, { users, seed: seedValue, workspaceId: values.workspace, out: process.stdout });
+  await runDemo(config, demoLog, { users, seed: seedValue, workspaceId: values.workspace, out: process.stdout, report: values['no-report'] ? null : values.report });
   return 0;
 }
 

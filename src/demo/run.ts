@@ -17,6 +17,7 @@ import { createWorker } from '../engine/worker.js';
 import { connectInProcess, type InProcessClient } from '../server/in-process.js';
 import { runSeed } from '../seed/index.js';
 import { experimentChapter } from './experiment.js';
+import { writeReport } from './report.js';
 import type { Executor } from '../store/executor.js';
 import { eq } from 'drizzle-orm';
 
@@ -25,7 +26,11 @@ export interface DemoOptions {
   seed: number;
   workspaceId: string;
   out: Writable;
+  /** Where to write the HTML report; null: none. */
+  report: string | null;
 }
+
+export const DEFAULT_REPORT_PATH = 'reports/demo-report.html';
 
 export async function runDemo(config: Config, log: Logger, opts: DemoOptions): Promise<void> {
   const say = (line = '') => opts.out.write(`${line}\n`);
@@ -72,9 +77,13 @@ export async function runDemo(config: Config, log: Logger, opts: DemoOptions): P
   } finally {
     await app.close();
   }
-  await experimentChapter(config, log, { workspaceId: `${opts.workspaceId}-ab`, seed: opts.seed, say, clear: clearWorkspace, step: 15 });
+  const week = await experimentChapter(config, log, { workspaceId: `${opts.workspaceId}-ab`, seed: opts.seed, say, clear: clearWorkspace, step: 15 });
+  if (opts.report) {
+    say();
+    say(`16. HTML report (sends and engagement over the week, the arms with their 95% intervals, the agent's decision): ${writeReport(opts.report, week)}`);
+  }
   say();
-  say('Done. Also there: triggered campaigns and journeys (create_journey, activate_campaign) and send-time optimization (schedule_send optimal); see the README. The autonomous agent arrives with its issue.');
+  say('Done. Also there: triggered campaigns and journeys (create_journey, activate_campaign), send-time optimization (schedule_send optimal) and the agent loop in the servers (the agent command, configure_agent, review_proposal in propose mode); see the README.');
 }
 
 async function story(
