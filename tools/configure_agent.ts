@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { agentConfigInput } from '../src/domain/agent/config.js';
+import { checkCron } from '../src/domain/delivery/schedule.js';
 import { DomainError } from '../src/domain/errors.js';
 import { defineTool } from '../src/server/define.js';
 import { agentConfigView } from '../src/views/agent.js';
@@ -8,6 +9,7 @@ export default defineTool({
   name: 'configure_agent',
   title: "Set the campaign agent's mode and limits",
   description: `Shows (no fields given) or changes the campaign agent's settings for this workspace. The server enforces them on every call the agent makes, whatever it was told:
+- when it ticks: every interval_minutes, or on a cron schedule (cron, cron_timezone), and after notable events;
 - mode: off, propose (every change it wants becomes a proposal a marketer approves or rejects with review_proposal; nothing is sent until then) or autopilot (it acts within the limits); a campaign whose own agent.mode is propose stays in propose;
 - kill_switch: true stops it at once: the rest of a running tick is refused and no tick starts;
 - limits: max_actions_per_tick, max_audience_per_send, max_credits_per_day; forbidden_tools; its token scopes;
@@ -27,6 +29,13 @@ Only campaigns with agent.enabled (create_campaign) are ever touched. The agent 
     }
     const next = agentConfigInput.safeParse({ ...current.config, ...changes });
     if (!next.success) throw new DomainError('invalid_input', `Invalid agent settings: ${next.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'Fix the fields named');
+    if (next.data.cron !== null) {
+      try {
+        checkCron(next.data.cron, next.data.cron_timezone);
+      } catch (err) {
+        throw err instanceof DomainError ? new DomainError('invalid_input', err.message.replace(/recurring\./g, ''), 'Use five fields, e.g. "0 9 * * MON-FRI", and an IANA zone') : err;
+      }
+    }
     const now = ctx.clock.now();
     await ctx.store.agent.saveConfig(ws, next.data, ctx.principal.actor, now);
     return { ...next.data, updated_by: ctx.principal.actor, updated_at: now.toISOString() };

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { checkCron, earliestLocalOccurrence, isLocalDateTime, latestLocalOccurrence } from '../src/domain/delivery/schedule.js';
-import { DomainError, invalidInput } from '../src/domain/errors.js';
+import type { HandlerContext } from '../src/context.js';
+import { DomainError, invalidInput, notFound } from '../src/domain/errors.js';
 import { defineTool } from '../src/server/define.js';
 import { audienceSize, previewSend } from '../src/services/send-preview.js';
-import { confirmSend, loadSendable, priorSend, type SendRequest, type SendTiming } from '../src/services/sends.js';
-import { campaignIdInput, previewView, scheduleView, toScheduleView } from '../src/views/send.js';
+import { cancelSchedule, confirmSend, loadSendable, priorSend, type SendRequest, type SendTiming } from '../src/services/sends.js';
+import { campaignIdInput, previewView, scheduleIdInput, scheduleView, toScheduleView } from '../src/views/send.js';
 
 const PAST_TOLERANCE_MS = 5 * 60_000;
 const MAX_AHEAD_MS = 366 * 86_400_000;
@@ -67,6 +68,9 @@ Every message is written to the send ledger before it goes out, so a crash never
       .optional()
       .describe('Required to send: repeating a call with the same key never schedules twice.'),
     sample_size: z.number({ error: 'sample_size must be a number' }).int().min(0).max(10, { error: 'sample_size must be at most 10' }).default(3),
+    replace_schedule_id: scheduleIdInput
+      .optional()
+      .describe('Reschedule: cancels this active, not yet fired schedule of the same campaign and schedules this send instead, in one call (needs confirm).'),
   }),
   output: z.object({
     mode: z.enum(['preview', 'scheduled']),
@@ -109,6 +113,7 @@ Every message is written to the send ledger before it goes out, so a crash never
         };
       }
     }
+    if (input.replace_schedule_id && !dryRun) await replaceable(ctx, input.campaign_id, input.replace_schedule_id);
     const { campaign, variants } = await loadSendable(ctx, req);
     if (dryRun) {
       const preview = await previewSend(ctx, req, campaign, variants);
@@ -123,6 +128,7 @@ Every message is written to the send ledger before it goes out, so a crash never
     // The preview is the dry run's job: on a large audience it costs seconds, and each message
     // goes through the same rules again when it is sent.
     const segmentSize = await audienceSize(ctx, req, campaign);
+    if (input.replace_schedule_id) await cancelSchedule(ctx, input.replace_schedule_id, `replaced by the send of idempotency_key ${input.idempotency_key}`);
     const { schedule, created } = await confirmSend(ctx, req, campaign, input.idempotency_key!, segmentSize);
     return {
       mode: 'scheduled' as const,
@@ -135,6 +141,17 @@ Every message is written to the send ledger before it goes out, so a crash never
     };
   },
 });
+
+/** A schedule a send may replace: the same campaign's, active, and not fired yet. */
+async function replaceable(ctx: HandlerContext, campaignId: string, scheduleId: string): Promise<void> {
+  const s = await ctx.store.schedules.get(ctx.workspaceId, scheduleId);
+  if (!s) throw notFound('schedule', scheduleId, 'list_scheduled_sends shows the schedules of this workspace');
+  if (s.campaignId !== campaignId) throw invalidInput(`Schedule '${scheduleId}' belongs to campaign '${s.campaignId}', not '${campaignId}'`, 'Replace a schedule of the same campaign');
+  const fired = s.kind === 'recurring' || s.kind === 'trigger' || s.nextRunAt === null || s.nextRunAt.getTime() <= ctx.clock.now().getTime();
+  if (s.status !== 'active' || fired) {
+    throw new DomainError('invalid_transition', `Schedule '${scheduleId}' is ${s.status !== 'active' ? s.status : 'already sending or recurring'} and cannot be replaced`, 'Only an active one-time schedule that has not fired can be replaced; otherwise cancel_schedule it');
+  }
+}
 
 function parseTiming(
   input: { at?: string | undefined; in_user_timezone: boolean; recurring?: { cron: string; timezone: string } | undefined; optimal: boolean; window_hours?: number | undefined },

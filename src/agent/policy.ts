@@ -113,12 +113,11 @@ export function policyPlan(obs: Observations, config: AgentConfig, churnSegmentI
         why: eligible ? `not sent yet (planned ${pending.next_run_at}); each person at their best hour within 24 h of it` : obs.send_time_model ? `the campaign's agent goal is ${c.agent.goal}` : 'no send-time history yet',
       });
       if (eligible) {
-        calls.push({ campaign_id: c.id, tool: 'cancel_schedule', input: { schedule_id: pending.id, reason: 'agent: replaced by an optimal-time send of the same campaign' }, reason: `${c.name}: replace the fixed-time send` });
         calls.push({
           campaign_id: c.id,
           tool: 'schedule_send',
-          input: { campaign_id: c.id, optimal: true, at: pending.next_run_at, window_hours: 24, confirm: true, idempotency_key: `agent-optimal-${pending.id}` },
-          reason: `${c.name}: each person at their best local hour within 24 h of ${pending.next_run_at}`,
+          input: { campaign_id: c.id, optimal: true, at: pending.next_run_at, window_hours: 24, replace_schedule_id: pending.id, confirm: true, idempotency_key: `agent-optimal-${pending.id}` },
+          reason: `${c.name}: each person at their best local hour within 24 h of ${pending.next_run_at}, replacing the fixed-time send in one call`,
         });
       }
     }

@@ -1,10 +1,11 @@
 /**
  * The agent loop of a long-running process: per workspace, a tick every interval_minutes of its
- * settings, and one at once after a notable event (an experiment decided, stopped or had a
+ * settings (or at the times of its cron schedule), and one at once after a notable event (an experiment decided, stopped or had a
  * variant stopped by a guardrail, a campaign paused, a campaign's budget 90% spent). The kill
  * switch and mode are read before every tick; a running tick stops at its next call.
  */
 import type { AppContext } from '../context.js';
+import { nextCronRun } from '../domain/delivery/schedule.js';
 import type { AgentRunner } from './loop.js';
 
 /** Audit actions that deserve a tick now. */
@@ -24,10 +25,13 @@ export function startAgentLoop(app: AppContext, runner: AgentRunner, workspaces:
       if (config.kill_switch || config.mode === 'off') continue;
       const now = app.clock.now().getTime();
       const events = await notableEvents(app, ws, seenAudit, budgetNoticed);
-      const due = now - (lastTick.get(ws) ?? 0) >= config.interval_minutes * 60_000;
+      const last = lastTick.get(ws);
+      const due = config.cron !== null
+        ? last === undefined || (nextCronRun(config.cron, config.cron_timezone, new Date(last))?.getTime() ?? Infinity) <= now
+        : now - (last ?? 0) >= config.interval_minutes * 60_000;
       if (!due && events.length === 0) continue;
       lastTick.set(ws, now);
-      const reason = events.length > 0 ? `event: ${events.slice(0, 5).join('; ')}` : `every ${config.interval_minutes} min`;
+      const reason = events.length > 0 ? `event: ${events.slice(0, 5).join('; ')}` : config.cron !== null ? `cron ${config.cron} (${config.cron_timezone})` : `every ${config.interval_minutes} min`;
       const d = await runner.tick(ws, reason, controller.signal);
       app.log.info({ workspace: ws, decision: d.id, status: d.status, reason, rationale: d.rationale.slice(0, 300) }, 'agent tick');
     }

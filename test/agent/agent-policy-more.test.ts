@@ -53,7 +53,7 @@ describe.each(await dialects())('the agent policy, more rules, %s', (dialect) =>
     ).campaign.id;
     const fixed = (await mcp.ok('schedule_send', { campaign_id: c, at: planned.toISOString(), confirm: true, idempotency_key: 'fixed-time-send' })).schedule.id;
     const tick = await mcp.ok('run_agent', {});
-    expect(tick.executed).toEqual(['cancel_schedule', 'schedule_send']);
+    expect(tick.executed).toEqual(['schedule_send']);
     const schedules = await query<{ id: string; kind: string; status: string; next_run_at: number | Date }>(t, 'SELECT id, kind, status, next_run_at FROM schedules WHERE campaign_id = ? ORDER BY created_at', [c]);
     expect(schedules.map((s) => [s.id === fixed, s.kind, s.status])).toEqual([[true, 'at', 'cancelled'], [false, 'optimal', 'active']]);
     expect(new Date(schedules[1]!.next_run_at).getTime()).toBe(planned.getTime());

@@ -16,7 +16,13 @@ export const agentConfigInput = z.strictObject({
     .enum(AGENT_WORKSPACE_MODES, { error: 'mode must be off, propose or autopilot' })
     .describe('off: the agent does nothing; propose: every change it wants is recorded as a proposal a marketer approves or rejects (review_proposal); autopilot: it acts, within the limits below. A campaign whose own agent.mode is propose stays in propose.'),
   kill_switch: z.boolean({ error: 'kill_switch must be true or false' }).describe('Stops the agent at once: a running tick has every further call refused, and no tick starts.'),
-  interval_minutes: z.number({ error: 'interval_minutes must be a number' }).int().min(1).max(7 * 24 * 60).describe('How often the agent loop ticks (besides notable events).'),
+  interval_minutes: z.number({ error: 'interval_minutes must be a number' }).int().min(1).max(7 * 24 * 60).describe('How often the agent loop ticks (besides notable events), unless cron is set.'),
+  cron: z
+    .string({ error: 'cron must be a cron expression such as "0 9 * * MON-FRI"' })
+    .max(100)
+    .nullable()
+    .describe('Tick on this cron schedule (five fields, in cron_timezone) instead of every interval_minutes; null to use the interval.'),
+  cron_timezone: z.string().min(1).max(64).describe('IANA zone of cron, e.g. Europe/Paris.'),
   max_actions_per_tick: z.number({ error: 'max_actions_per_tick must be a number' }).int().min(0).max(50),
   max_audience_per_send: z.number({ error: 'max_audience_per_send must be a number' }).int().min(0).max(100_000_000).describe('The largest send the agent may start (segment size).'),
   max_credits_per_day: z.number({ error: 'max_credits_per_day must be a number' }).int().min(0).max(1_000_000_000).describe('Credits the sends the agent starts may cost per UTC day.'),
@@ -38,6 +44,8 @@ export const DEFAULT_AGENT_CONFIG: AgentConfig = {
   mode: 'propose',
   kill_switch: false,
   interval_minutes: 60,
+  cron: null,
+  cron_timezone: 'UTC',
   max_actions_per_tick: 5,
   max_audience_per_send: 50_000,
   max_credits_per_day: 100_000,
