@@ -42,7 +42,7 @@ describe('tools/list', () => {
     const c = await connect(ro.ctx, principal('default'));
     try {
       const { tools } = await c.client.listTools();
-      expect(tools.map((x) => x.name).sort()).toEqual(["get_metrics", "list_campaigns", "list_enrollments", "list_platform_templates", "list_scheduled_sends", "list_segment_members", "list_segments", "list_templates", "personalize_message", "preview_segment", "preview_template"]);
+      expect(tools.map((x) => x.name).sort()).toEqual(["get_metrics", "list_agent_decisions", "list_campaigns", "list_enrollments", "list_platform_templates", "list_scheduled_sends", "list_segment_members", "list_segments", "list_templates", "personalize_message", "preview_segment", "preview_template"]);
       expect(tools.every((x) => x.annotations?.readOnlyHint === true)).toBe(true);
     } finally {
       await c.close();
