@@ -14,9 +14,9 @@ import { createAgentRunner } from '../agent/loop.js';
 import { buildApp, localPrincipal } from '../app.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../domain/ports.js';
-import { createWorker } from '../engine/worker.js';
 import { connectInProcess, type InProcessClient } from '../server/in-process.js';
 import { createSimulator, generatePopulation, SimClock, type EngageResult } from '../sim/index.js';
+import { simulatedJobs } from '../sim/jobs.js';
 import type { Executor } from '../store/executor.js';
 import type { ArmPoint, ReportInput, TrendPoint, VariantRow } from './report.js';
 
@@ -49,16 +49,7 @@ export async function experimentChapter(
   await app.store.workspaces.ensure(ws);
   await opts.clear(app.store.executor, ws);
   const client = await connectInProcess(app.ctx, localPrincipal(ws), { tools, resources, prompts }, 'demo-ab');
-  const worker = createWorker({ queue: app.store.jobs, handlers: app.jobHandlers, clock, log, owner: 'demo-ab', concurrency: 2 });
-  /** Runs every job due by `until`, moving the simulated clock from one to the next. */
-  const runJobs = async (until: number) => {
-    for (let i = 0; i < 10_000; i++) {
-      await worker.drain();
-      const next = await app.store.jobs.nextRunAt();
-      if (!next || next.getTime() > until) return;
-      clock.set(next);
-    }
-  };
+  const runJobs = simulatedJobs({ queue: app.store.jobs, handlers: app.jobHandlers, clock, log, owner: 'demo-ab' });
   try {
     const population = generatePopulation({ seed: opts.seed, size: EXPERIMENT_DEMO_USERS, variants: TRUTH });
     // Opens follow delivery after 8 hours on average (most within a day, a tail over the next two), so the week has a shape.

@@ -14,10 +14,10 @@ import { buildApp, localPrincipal } from '../app.js';
 import { loadConfig } from '../config.js';
 import type { Logger } from '../domain/ports.js';
 import { offsetMs } from '../domain/sendtime/local-slots.js';
-import { createWorker } from '../engine/worker.js';
 import type { Registry } from '../server/create.js';
 import { connectInProcess } from '../server/in-process.js';
 import { SimClock } from './clock.js';
+import { simulatedJobs } from './jobs.js';
 import { createSimulator } from './driver.js';
 import { generatePopulation } from './population.js';
 import { streamOf } from './random.js';
@@ -88,15 +88,7 @@ export async function runAgentTrial(o: AgentTrialOptions): Promise<AgentTrialRes
     const started2 = await call('run_ab_test', { campaign_id: campaignId, metric: 'click', test_share: 0.5, rollout: 'manual', confirm: true, idempotency_key: `agent-trial-${o.seed}` });
     const experimentId = started2.experiment.id as string;
 
-    const worker = createWorker({ queue: app.store.jobs, handlers: app.jobHandlers, clock, log: o.log, owner: 'agent-trial', concurrency: 2 });
-    const runJobs = async (until: number) => {
-      for (let i = 0; i < 10_000; i++) {
-        await worker.drain();
-        const next = await app.store.jobs.nextRunAt();
-        if (!next || next.getTime() > until) return;
-        clock.set(next);
-      }
-    };
+    const runJobs = simulatedJobs({ queue: app.store.jobs, handlers: app.jobHandlers, clock, log: o.log, owner: 'agent-trial' });
     let ticks = 0;
     const t0 = clock.now().getTime();
     for (let h = 1; h <= 7 * 24; h++) {
