@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { GOAL_METRICS } from '../src/domain/campaign.js';
 import { DomainError } from '../src/domain/errors.js';
 import { definePrompt } from '../src/server/define.js';
-import { campaignOrThrow, completeCampaignIds } from './review_campaign.js';
+import { campaignOrThrow, completeCampaignIds } from './shared.js';
 
 export default definePrompt({
   name: 'design_ab_test',

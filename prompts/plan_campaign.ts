@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { CHANNELS } from '../src/domain/campaign.js';
 import { definePrompt } from '../src/server/define.js';
-import { completeSegmentNames, segmentByName } from './win_back.js';
+import { completeSegmentNames, segmentByName } from './shared.js';
 
 export default definePrompt({
   name: 'plan_campaign',

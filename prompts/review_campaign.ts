@@ -4,10 +4,9 @@
  * experiment and send-time parts, to findings with numbers and intervals and next steps.
  */
 import { z } from 'zod';
-import type { HandlerContext } from '../src/context.js';
-import type { Campaign } from '../src/domain/campaign.js';
 import { DomainError } from '../src/domain/errors.js';
 import { definePrompt } from '../src/server/define.js';
+import { campaignOrThrow, completeCampaignIds } from './shared.js';
 
 export const FOCUSES = ['engagement', 'conversions', 'deliverability', 'experiment', 'send_time'] as const;
 
@@ -18,16 +17,6 @@ const FOCUS_TEXT: Record<(typeof FOCUSES)[number], string> = {
   experiment: 'the A/B test: the winner, its lift and whether the decision is sound',
   send_time: 'send times: the lift of optimized send times over the control group, and the best hours',
 };
-
-/** Completion: campaign ids of the workspace starting with `value`. */
-export const completeCampaignIds = (value: string, ctx: HandlerContext) => ctx.store.campaigns.completeIds(ctx.workspaceId, value, 20);
-
-/** The campaign, or not_found with what to do (in the message: prompt errors reach the client as their message only). */
-export async function campaignOrThrow(ctx: HandlerContext, id: string): Promise<Campaign> {
-  const campaign = await ctx.store.campaigns.get(ctx.workspaceId, id.trim());
-  if (!campaign) throw new DomainError('not_found', `campaign '${id}' not found. Call list_campaigns to see the campaigns of this workspace`);
-  return campaign;
-}
 
 export default definePrompt({
   name: 'review_campaign',
