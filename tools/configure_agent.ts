@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { agentConfigInput } from '../src/domain/agent/config.js';
 import { checkCron } from '../src/domain/delivery/schedule.js';
 import { DomainError } from '../src/domain/errors.js';
@@ -29,13 +28,7 @@ Only campaigns with agent.enabled (create_campaign) are ever touched. The agent 
     }
     const next = agentConfigInput.safeParse({ ...current.config, ...changes });
     if (!next.success) throw new DomainError('invalid_input', `Invalid agent settings: ${next.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'Fix the fields named');
-    if (next.data.cron !== null) {
-      try {
-        checkCron(next.data.cron, next.data.cron_timezone);
-      } catch (err) {
-        throw err instanceof DomainError ? new DomainError('invalid_input', err.message.replace(/recurring\./g, ''), 'Use five fields, e.g. "0 9 * * MON-FRI", and an IANA zone') : err;
-      }
-    }
+    if (next.data.cron !== null) checkCron(next.data.cron, next.data.cron_timezone, { cron: 'cron', timezone: 'cron_timezone' });
     const now = ctx.clock.now();
     await ctx.store.agent.saveConfig(ws, next.data, ctx.principal.actor, now);
     return { ...next.data, updated_by: ctx.principal.actor, updated_at: now.toISOString() };

@@ -9,6 +9,7 @@ import type { AgentConfig } from '../domain/agent/config.js';
 import type { ToolCallRecord } from '../domain/agent/repo.js';
 import { anthropicClient, claudeFailure } from '../platform/llm/anthropic.js';
 import type { InProcessClient } from '../server/in-process.js';
+import { outcomeOf } from './gate.js';
 import type { Observations } from './observe.js';
 
 export interface ClaudeOptions {
@@ -108,8 +109,7 @@ export async function claudeTick(
       const t0 = Date.now();
       const input = (use.input ?? {}) as Record<string, unknown>;
       const r = await client.callTool(use.name, input);
-      const outcome = !r.isError ? 'ok' : /^Refused by the server's agent guardrails/.test(r.text) ? 'refused' : /^Not executed: the agent runs in propose mode/.test(r.text) ? 'proposed' : 'error';
-      onCall({ tool: use.name, input, outcome, result: r.text.slice(0, 2_000), ms: Date.now() - t0 });
+      onCall({ tool: use.name, input, outcome: outcomeOf(r), result: r.text.slice(0, 2_000), ms: Date.now() - t0 });
       results.push({ type: 'tool_result', tool_use_id: use.id, content: r.text.slice(0, MAX_RESULT_CHARS), ...(r.isError ? { is_error: true } : {}) });
     }
     messages.push({ role: 'user', content: results });

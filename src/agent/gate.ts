@@ -12,6 +12,15 @@ import type { Campaign } from '../domain/campaign.js';
 import { audienceRules } from '../domain/segments/audience.js';
 import { newId } from '../store/ids.js';
 
+const REFUSED = "Refused by the server's agent guardrails";
+const PROPOSED = 'Not executed: the agent runs in propose mode';
+
+/** How a tool call of the agent ended, from its result (the gate's refusals and proposals are tool errors with these openings). */
+export function outcomeOf(r: { isError: boolean; text: string }): 'ok' | 'error' | 'refused' | 'proposed' {
+  if (!r.isError) return 'ok';
+  return r.text.startsWith(REFUSED) ? 'refused' : r.text.startsWith(PROPOSED) ? 'proposed' : 'error';
+}
+
 export type Verdict =
   | { kind: 'allow'; actionId: string | null }
   | { kind: 'refused' | 'proposed'; message: string };
@@ -45,7 +54,7 @@ export async function gateAgentCall(ctx: HandlerContext, tool: string, input: Re
   };
   const refuse = async (reason: string, hint: string): Promise<Verdict> => {
     await record('refused', reason);
-    return { kind: 'refused', message: `Refused by the server's agent guardrails: ${reason}. ${hint}` };
+    return { kind: 'refused', message: `${REFUSED}: ${reason}. ${hint}` };
   };
 
   if (config.kill_switch) return refuse('the kill switch is on', 'Nothing more will run until a marketer turns it off (configure_agent)');
@@ -76,7 +85,7 @@ export async function gateAgentCall(ctx: HandlerContext, tool: string, input: Re
     const id = await record('proposed', 'propose mode', credits);
     return {
       kind: 'proposed',
-      message: `Not executed: the agent runs in propose mode${campaign?.agent.mode === 'propose' && config.mode === 'autopilot' ? ` for campaign ${campaign.id}` : ''}, so this call was recorded as proposal ${id} for a marketer to approve or reject (review_proposal)`,
+      message: `${PROPOSED}${campaign?.agent.mode === 'propose' && config.mode === 'autopilot' ? ` for campaign ${campaign.id}` : ''}, so this call was recorded as proposal ${id} for a marketer to approve or reject (review_proposal)`,
     };
   }
   return { kind: 'allow', actionId: await record('executed', null, credits) };

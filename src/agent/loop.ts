@@ -12,6 +12,7 @@ import { connectInProcess, type InProcessClient } from '../server/in-process.js'
 import type { Registry } from '../server/create.js';
 import { newId } from '../store/ids.js';
 import { claudeTick, type ClaudeOptions } from './claude.js';
+import { outcomeOf } from './gate.js';
 import { observe, type Observations } from './observe.js';
 import { CHURN_SEGMENT_NAME, policyPlan, type Option } from './policy.js';
 
@@ -44,9 +45,6 @@ export function createAgentRunner(app: AppContext, registry: Registry, claude: C
     },
   };
 }
-
-const outcomeOf = (r: { isError: boolean; text: string }): ToolCallRecord['outcome'] =>
-  !r.isError ? 'ok' : /^Refused by the server's agent guardrails/.test(r.text) ? 'refused' : /^Not executed: the agent runs in propose mode/.test(r.text) ? 'proposed' : 'error';
 
 async function runTick(app: AppContext, registry: Registry, claude: ClaudeOptions | null, ws: string, reason: string, signal: AbortSignal): Promise<AgentDecision> {
   const { config } = await app.store.agent.config(ws);

@@ -108,7 +108,6 @@ export async function previewSend(ctx: HandlerContext, req: SendRequest, campaig
     const contexts = roots.size > 0 ? await personContexts(ctx, ws, page.members.map((m) => m.id), roots, { id: campaign.id, name: campaign.name }) : null;
     // The exploration draw depends on the schedule, which a preview does not have yet: its split is typical, not exact.
     const times = plan ? await chooseSendTimes({ store: ctx.store, policy }, ws, 'preview', plan, page.members, now) : null;
-    const histories = times ? await ctx.store.sendTime.profiles(ws, page.members.map((m) => m.id)) : null;
     for (const r of page.members) {
       const userId = r.id;
       const time = times?.get(userId);
@@ -153,7 +152,7 @@ export async function previewSend(ctx: HandlerContext, req: SendRequest, campaig
         sendTime.byHour[time.hour]!++;
         sendTime.byArm[time.arm]++;
         sendTime.gain += time.gain;
-        if (histories?.has(userId)) sendTime.withHistory++;
+        if (time.ownHistory) sendTime.withHistory++;
       }
       byChannel[channel] = (byChannel[channel] ?? 0) + 1;
       byVariant[variant.key] = (byVariant[variant.key] ?? 0) + 1;

@@ -162,7 +162,7 @@ function hhmm(s: string): number {
 
 const zoneOk = new Map<string, boolean>();
 /** An unknown zone (bad data) falls back to UTC rather than failing the whole batch. */
-function validZone(zone: string): string {
+export function validZone(zone: string): string {
   let ok = zoneOk.get(zone);
   if (ok === undefined) {
     ok = DateTime.now().setZone(zone).isValid;

@@ -66,12 +66,12 @@ export function nextCronRun(cron: string, timezone: string, after: Date): Date |
 }
 
 /** Validates a cron expression and zone; throws invalid_input naming the problem. */
-export function checkCron(cron: string, timezone: string): void {
-  if (!DateTime.now().setZone(timezone).isValid) throw invalidInput(`recurring.timezone '${timezone}' is not an IANA time zone`, 'Use a name like Europe/Berlin or America/New_York');
+export function checkCron(cron: string, timezone: string, fields = { cron: 'recurring.cron', timezone: 'recurring.timezone' }): void {
+  if (!DateTime.now().setZone(timezone).isValid) throw invalidInput(`${fields.timezone} '${timezone}' is not an IANA time zone`, 'Use a name like Europe/Berlin or America/New_York');
   try {
     new Cron(cron, { timezone, paused: true });
   } catch (err) {
-    throw invalidInput(`recurring.cron '${cron}' is not a valid cron expression (${(err as Error).message})`, "Use five fields, e.g. '0 9 * * MON' for Mondays at 09:00");
+    throw invalidInput(`${fields.cron} '${cron}' is not a valid cron expression (${(err as Error).message})`, "Use five fields, e.g. '0 9 * * MON' for Mondays at 09:00");
   }
 }
 

@@ -4,6 +4,7 @@
  * the instants at which each local hour starts within a window (the candidate send times).
  */
 import { DateTime } from 'luxon';
+import { validZone } from '../delivery/pressure.js';
 
 export const HOURS_PER_DAY = 24;
 export const HOURS_PER_WEEK = 168;
@@ -13,7 +14,6 @@ const QUARTER_HOUR_MS = 900_000;
 /** Since 1980 every zone's offset, and so every transition, falls on a quarter hour. */
 const CACHE_FROM = Date.UTC(1980, 0, 1);
 const offsets = new Map<string, number>();
-const zoneOk = new Map<string, boolean>();
 
 export interface LocalSlot {
   /** Local hour of the day, 0-23. */
@@ -22,15 +22,8 @@ export interface LocalSlot {
   week: number;
 }
 
-/** An unknown zone (bad data) counts as UTC rather than failing a whole batch. */
-export function knownZone(zone: string): string {
-  let ok = zoneOk.get(zone);
-  if (ok === undefined) {
-    ok = DateTime.now().setZone(zone).isValid;
-    zoneOk.set(zone, ok);
-  }
-  return ok ? zone : 'UTC';
-}
+/** An unknown zone (bad data) counts as UTC rather than failing a whole batch (the send-time rules' own check). */
+export const knownZone = validZone;
 
 /** The zone's offset from UTC in milliseconds at `ms` (cached per zone and UTC quarter hour). */
 export function offsetMs(ms: number, zone: string): number {

@@ -25,7 +25,7 @@ export async function chooseSendTimes(
   plan: SendTimePlan,
   members: ReadonlyArray<{ id: string; timezone: string }>,
   now: Date,
-): Promise<Map<string, Choice>> {
+): Promise<Map<string, Choice & { ownHistory: boolean }>> {
   const ids = members.map((m) => m.id);
   const capPerDay = deps.policy.capPerDay;
   const [profiles, recent] = await Promise.all([
@@ -46,15 +46,16 @@ export async function chooseSendTimes(
     }
     return z;
   };
-  const out = new Map<string, Choice>();
+  const out = new Map<string, Choice & { ownHistory: boolean }>();
   for (const m of members) {
     const { candidates, quiet } = hoursIn(m.timezone);
-    const rates = personRates(profiles.get(m.id) ?? emptyCounts(), plan.snapshot);
+    const own = profiles.get(m.id);
+    const rates = personRates(own ?? emptyCounts(), plan.snapshot);
     const scores = candidates.map((c) => expectedOpens(rates, plan.snapshot, c.week));
     const full = capPerDay === null ? null : fullDays(recent.get(m.id), m.timezone, capPerDay, now);
     const allowed = (i: number) => !quiet[i] && !(full && full.has(localDay(candidates[i]!.at.getTime(), m.timezone)));
     const arm = armOf(workspaceId, scheduleId, m.id, plan.shares);
-    out.set(m.id, chooseTime(candidates, scores, allowed, arm, hashUnit('sto-draw', scheduleId, m.id)));
+    out.set(m.id, { ...chooseTime(candidates, scores, allowed, arm, hashUnit('sto-draw', scheduleId, m.id)), ownHistory: own !== undefined });
   }
   return out;
 }
